@@ -1,0 +1,187 @@
+package weakref
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"sync"
+	"sync/atomic"
+)
+
+// Finalize is a function to run once after an object dies: Python's
+// weakref.finalize.
+//
+// A finalizer runs at most once, whichever of [Finalize.Call], [Collect],
+// [Shutdown] or the collector gets there first, even when they race. It
+// runs whether or not the program keeps the *Finalize. Its methods are safe
+// for concurrent use by multiple goroutines.
+type Finalize struct {
+	owner interface {
+		object() any
+	}
+	fn     func()
+	desc   string // the object's type, for String
+	seq    uint64 // creation order, for Shutdown
+	dead   atomic.Bool
+	atexit atomic.Bool
+}
+
+// finalizers holds every live finalizer, as Python's finalize._registry
+// does, so that Shutdown can find them.
+var finalizers struct {
+	mu   sync.Mutex
+	live map[*Finalize]struct{}
+	seq  uint64
+}
+
+// NewFinalize arranges for fn(arg) to run once, after obj becomes
+// unreachable, whether or not the program keeps the returned *Finalize, as
+// in Python. Like a callback, fn runs on a runtime goroutine or in
+// [Collect], outside every lock of this package, and a panic in it goes to
+// the unraisable hook. The finalizers and callbacks of one object run
+// newest first.
+//
+// fn and arg must not reach obj, or obj is never collected; running the
+// program's tests with GODEBUG=checkfinalizers=1 makes the runtime report
+// that mistake. Like [runtime.AddCleanup], NewFinalize panics if arg is obj.
+// It also panics if fn is nil, and with an error wrapping
+// [ErrNotReferenceable] if obj is nil. Python's *args and **kwargs are one
+// arg here: pass a struct or a closure to carry more.
+func NewFinalize[T, A any](obj *T, fn func(A), arg A) *Finalize {
+	if obj == nil {
+		panic(notReferenceable("NewFinalize"))
+	}
+	if fn == nil {
+		panic("weakref: NewFinalize: nil function")
+	}
+	if p, ok := any(arg).(*T); ok && p == obj {
+		panic("weakref: NewFinalize: arg is obj, so obj would never be collected")
+	}
+	rec := recordFor(obj)
+	f := &Finalize{owner: rec, fn: func() { fn(arg) }, desc: fmt.Sprintf("%T", obj)}
+	f.atexit.Store(true)
+	finalizers.mu.Lock()
+	finalizers.seq++
+	f.seq = finalizers.seq
+	if finalizers.live == nil {
+		finalizers.live = make(map[*Finalize]struct{})
+	}
+	finalizers.live[f] = struct{}{}
+	finalizers.mu.Unlock()
+	rec.addHook(hook[T]{fin: f})
+	return f
+}
+
+// kill marks f dead, and reports whether this call did it. Only the caller
+// that kills f may run it.
+func (f *Finalize) kill() bool {
+	if !f.dead.CompareAndSwap(false, true) {
+		return false
+	}
+	finalizers.mu.Lock()
+	delete(finalizers.live, f)
+	finalizers.mu.Unlock()
+	return true
+}
+
+// Call runs the finalizer now, in the calling goroutine, if it is still
+// alive, and marks it dead. It reports whether it ran. It is Python's f().
+// A panic in the function propagates to the caller; the finalizer is dead
+// all the same.
+func (f *Finalize) Call() bool {
+	if !f.kill() {
+		return false
+	}
+	f.fn()
+	return true
+}
+
+// Detach marks the finalizer dead without running it, if both it and its
+// object are alive, and returns the object and true. Otherwise it returns
+// nil and false. It is Python's f.detach().
+func (f *Finalize) Detach() (obj any, ok bool) {
+	obj = f.owner.object()
+	if obj == nil || !f.kill() {
+		return nil, false
+	}
+	return obj, true
+}
+
+// Peek returns the object and true if both the finalizer and its object
+// are alive, without detaching. Otherwise it returns nil and false. It is
+// Python's f.peek().
+func (f *Finalize) Peek() (obj any, ok bool) {
+	if f.dead.Load() {
+		return nil, false
+	}
+	obj = f.owner.object()
+	return obj, obj != nil
+}
+
+// Alive reports whether the finalizer has not run or been detached yet.
+// It is Python's f.alive.
+func (f *Finalize) Alive() bool { return !f.dead.Load() }
+
+// Atexit reports whether [Shutdown] runs the finalizer if it is still
+// alive then. It is true unless [Finalize.SetAtexit] changed it.
+func (f *Finalize) Atexit() bool { return f.atexit.Load() }
+
+// SetAtexit sets whether [Shutdown] runs the finalizer. Like Python's
+// f.atexit = b, it has effect only while the finalizer is alive.
+func (f *Finalize) SetAtexit(atexit bool) {
+	if f.Alive() {
+		f.atexit.Store(atexit)
+	}
+}
+
+// String returns "<finalize object at 0xADDR; for '*pkg.T' at 0xADDR>"
+// while alive and "<finalize object at 0xADDR; dead>" after, like
+// Python's repr.
+func (f *Finalize) String() string {
+	if obj, ok := f.Peek(); ok {
+		return fmt.Sprintf("<finalize object at %p; for '%s' at %p>", f, f.desc, obj)
+	}
+	return fmt.Sprintf("<finalize object at %p; dead>", f)
+}
+
+// Shutdown runs, newest first, every finalizer still alive whose Atexit is
+// true, in the calling goroutine, and returns how many ran. It is what
+// Python does at interpreter exit, and a Go program asks for it with
+//
+//	defer weakref.Shutdown()
+//
+// at the top of main. As in Python, finalizers created while Shutdown runs
+// are run too, and a panic in one is reported to the unraisable hook and
+// does not stop the others. Finalizers created after it returns work as
+// usual. Shutdown is safe to call concurrently with the collector, Call and
+// another Shutdown: each finalizer still runs once.
+func Shutdown() int {
+	ran := 0
+	for {
+		due := atexitFinalizers()
+		if len(due) == 0 {
+			return ran
+		}
+		for _, f := range due {
+			if f.Atexit() && f.kill() {
+				runUnraisable(f.fn, "finalizer for "+f.desc)
+				ran++
+			}
+		}
+	}
+}
+
+// atexitFinalizers returns the live finalizers with Atexit set, newest
+// first.
+func atexitFinalizers() []*Finalize {
+	finalizers.mu.Lock()
+	var due []*Finalize
+	for f := range finalizers.live {
+		if f.Atexit() {
+			due = append(due, f)
+		}
+	}
+	finalizers.mu.Unlock()
+	slices.SortFunc(due, func(a, b *Finalize) int { return cmp.Compare(b.seq, a.seq) })
+	return due
+}

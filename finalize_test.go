@@ -1,0 +1,231 @@
+package weakref
+
+import (
+	"runtime"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"testing"
+)
+
+func TestFinalizeRunsOnceAfterDeath(t *testing.T) {
+	var got []string
+	f := NewFinalize(newNode(1), func(s string) { got = append(got, s) }, "gone")
+	if !f.Alive() {
+		t.Fatal("new finalizer is not alive")
+	}
+	if n := Collect(); n != 1 {
+		t.Fatalf("Collect ran %d, want 1", n)
+	}
+	if !slices.Equal(got, []string{"gone"}) || f.Alive() {
+		t.Fatalf("ran %v, alive %v", got, f.Alive())
+	}
+	if f.Call() {
+		t.Fatal("Call ran a finalizer that already ran")
+	}
+}
+
+func TestFinalizeRunsWithoutItsHandle(t *testing.T) {
+	ran := false
+	NewFinalize(newNode(1), func(*bool) { ran = true }, &ran)
+	Collect()
+	if !ran {
+		t.Fatal("a finalizer whose handle was dropped did not run")
+	}
+}
+
+func TestFinalizeCall(t *testing.T) {
+	o := newNode(1)
+	calls := 0
+	f := NewFinalize(o, func(int) { calls++ }, 0)
+	if !f.Call() || calls != 1 {
+		t.Fatal("Call did not run a live finalizer")
+	}
+	if f.Call() || f.Alive() {
+		t.Fatal("Call ran twice")
+	}
+	runtime.KeepAlive(o)
+	o = nil
+	Collect()
+	if calls != 1 {
+		t.Fatalf("ran %d times, want 1", calls)
+	}
+}
+
+func TestFinalizeDetachAndPeek(t *testing.T) {
+	o := newNode(1)
+	ran := false
+	f := NewFinalize(o, func(int) { ran = true }, 0)
+	if obj, ok := f.Peek(); !ok || obj != o {
+		t.Fatalf("Peek = %v, %v", obj, ok)
+	}
+	if obj, ok := f.Detach(); !ok || obj != o {
+		t.Fatalf("Detach = %v, %v", obj, ok)
+	}
+	if f.Alive() || f.Call() {
+		t.Fatal("a detached finalizer is alive or callable")
+	}
+	if obj, ok := f.Detach(); ok || obj != nil {
+		t.Fatal("Detach succeeded twice")
+	}
+	if obj, ok := f.Peek(); ok || obj != nil {
+		t.Fatal("Peek succeeded on a detached finalizer")
+	}
+	runtime.KeepAlive(o)
+	o = nil
+	Collect()
+	if ran {
+		t.Fatal("a detached finalizer ran")
+	}
+}
+
+// Python's detach and peek need the object alive as well as the finalizer.
+func TestFinalizeDetachNeedsLiveObject(t *testing.T) {
+	var f *Finalize
+	func() {
+		f = NewFinalize(newNode(1), func(int) {}, 0)
+		f.SetAtexit(false)
+	}()
+	runtime.GC() // the object is gone; the finalizer may not have run yet
+	if obj, ok := f.Peek(); ok || obj != nil {
+		t.Fatal("Peek returned a collected object")
+	}
+	if obj, ok := f.Detach(); ok || obj != nil {
+		t.Fatal("Detach succeeded on a collected object")
+	}
+	Collect()
+}
+
+func TestFinalizeAtexit(t *testing.T) {
+	o := newNode(1)
+	f := NewFinalize(o, func(int) {}, 0)
+	if !f.Atexit() {
+		t.Fatal("Atexit defaults to false")
+	}
+	f.SetAtexit(false)
+	if f.Atexit() {
+		t.Fatal("SetAtexit(false) had no effect")
+	}
+	f.SetAtexit(true)
+	f.Call()
+	f.SetAtexit(false)
+	if !f.Atexit() {
+		t.Fatal("SetAtexit changed a dead finalizer")
+	}
+	runtime.KeepAlive(o)
+}
+
+func TestFinalizeArgIsObjPanics(t *testing.T) {
+	o := newNode(1)
+	mustPanicText(t, "weakref: NewFinalize: arg is obj", func() { NewFinalize(o, func(*node) {}, o) })
+	mustPanicText(t, "weakref: NewFinalize: nil function", func() { NewFinalize[node, int](o, nil, 0) })
+	if GetWeakRefCount(o) != 0 || len(atexitFinalizersOf(o)) != 0 {
+		t.Fatal("a rejected finalizer was registered")
+	}
+}
+
+// atexitFinalizersOf returns the live finalizers whose object is obj.
+func atexitFinalizersOf(obj *node) []*Finalize {
+	var fs []*Finalize
+	for _, f := range atexitFinalizers() {
+		if p, _ := f.Peek(); p == obj {
+			fs = append(fs, f)
+		}
+	}
+	return fs
+}
+
+func TestShutdownRunsAtexitFinalizersNewestFirst(t *testing.T) {
+	Shutdown() // start from no pending finalizers
+	o := newNode(1)
+	var order []int
+	var fs []*Finalize
+	for i := range 4 {
+		fs = append(fs, NewFinalize(o, func(i int) { order = append(order, i) }, i))
+	}
+	fs[1].SetAtexit(false)
+	fs[2].Call() // order: [2]
+	if n := Shutdown(); n != 2 {
+		t.Fatalf("Shutdown ran %d, want 2", n)
+	}
+	if want := []int{2, 3, 0}; !slices.Equal(order, want) {
+		t.Fatalf("order %v, want %v", order, want)
+	}
+	if !fs[1].Alive() {
+		t.Fatal("Shutdown ran a finalizer whose Atexit is false")
+	}
+	g := NewFinalize(o, func(int) { order = append(order, 9) }, 0)
+	if !g.Alive() || !g.Call() {
+		t.Fatal("a finalizer made after Shutdown does not work")
+	}
+	fs[1].Detach()
+	runtime.KeepAlive(o)
+}
+
+func TestShutdownRunsFinalizersCreatedWhileItRuns(t *testing.T) {
+	Shutdown()
+	o := newNode(1)
+	var order []string
+	r := NewRef(o) // the finalizer must not capture o itself
+	NewFinalize(o, func(string) {
+		order = append(order, "outer")
+		NewFinalize(r.Value(), func(string) { order = append(order, "inner") }, "")
+	}, "")
+	if n := Shutdown(); n != 2 || !slices.Equal(order, []string{"outer", "inner"}) {
+		t.Fatalf("Shutdown ran %d: %v", n, order)
+	}
+	runtime.KeepAlive(o)
+}
+
+// A finalizer runs exactly once whichever of Call, Collect, Shutdown and
+// the runtime's cleanup get to it, however they race.
+func TestFinalizeRunsOnceUnderRaces(t *testing.T) {
+	for range 200 {
+		var runs atomic.Int32
+		f := NewFinalize(newNode(1), func(*atomic.Int32) { runs.Add(1) }, &runs)
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		for _, fn := range []func(){
+			func() { f.Call() },
+			func() { Collect() },
+			func() { Shutdown() },
+			func() { f.Detach() },
+		} {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				fn()
+			}()
+		}
+		close(start)
+		wg.Wait()
+		Collect()
+		if n := runs.Load(); n > 1 || (n == 0 && f.Alive()) {
+			t.Fatalf("finalizer ran %d times, alive %v", n, f.Alive())
+		}
+	}
+}
+
+func TestFinalizeChurnIsFlat(t *testing.T) {
+	o := newNode(1)
+	rec := recordFor(o)
+	settled := func() usage {
+		rec.mu.Lock()
+		rec.prune()
+		rec.mu.Unlock()
+		return memory()
+	}
+	churn := func(k int) {
+		for range k {
+			NewFinalize(o, func(int) {}, 0).Call()
+			NewFinalize(o, func(int) {}, 0).Detach()
+		}
+	}
+	churn(50_000)
+	before := settled()
+	churn(450_000)
+	after := settled()
+	checkFlat(t, "1e6 finalizers", before, after)
+	runtime.KeepAlive(o)
+}

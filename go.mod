@@ -1,0 +1,3 @@
+module github.com/goweakref/weakref
+
+go 1.24

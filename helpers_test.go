@@ -1,0 +1,120 @@
+package weakref
+
+import (
+	"errors"
+	"runtime"
+	"runtime/metrics"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// node is a test object: it holds a pointer and is larger than 16 bytes,
+// so the tiny allocator never batches it with other objects.
+type node struct {
+	next *node
+	a, b int
+}
+
+// newNode allocates a node where no stack slot of the caller keeps it.
+//
+//go:noinline
+func newNode(a int) *node { return &node{a: a, b: -a} }
+
+// mustPanicWith runs f and fails unless it panics with an error that wraps
+// target and whose text contains want.
+func mustPanicWith(t *testing.T, target error, want string, f func()) {
+	t.Helper()
+	defer func() {
+		t.Helper()
+		v := recover()
+		if v == nil {
+			t.Fatalf("no panic; want one wrapping %v", target)
+		}
+		err, ok := v.(error)
+		if !ok || !errors.Is(err, target) {
+			t.Fatalf("panic %v; want one wrapping %v", v, target)
+		}
+		if !strings.Contains(err.Error(), want) {
+			t.Fatalf("panic %q; want it to mention %q", err, want)
+		}
+	}()
+	f()
+}
+
+// mustPanicText runs f and fails unless it panics with a value whose text
+// contains want.
+func mustPanicText(t *testing.T, want string, f func()) {
+	t.Helper()
+	defer func() {
+		t.Helper()
+		v := recover()
+		if v == nil {
+			t.Fatalf("no panic; want one saying %q", want)
+		}
+		var text string
+		switch v := v.(type) {
+		case error:
+			text = v.Error()
+		case string:
+			text = v
+		}
+		if !strings.Contains(text, want) {
+			t.Fatalf("panic %v; want one saying %q", v, want)
+		}
+	}()
+	f()
+}
+
+// captureUnraisable installs an unraisable hook that records every report
+// for the rest of the test.
+func captureUnraisable(t *testing.T) func() []*UnraisableError {
+	t.Helper()
+	var mu sync.Mutex
+	var got []*UnraisableError
+	prev := SetUnraisableHook(func(e *UnraisableError) {
+		mu.Lock()
+		got = append(got, e)
+		mu.Unlock()
+	})
+	t.Cleanup(func() { SetUnraisableHook(prev) })
+	return func() []*UnraisableError {
+		mu.Lock()
+		defer mu.Unlock()
+		return append([]*UnraisableError(nil), got...)
+	}
+}
+
+// usage is the live heap and the runtime's off-heap records (weak handles,
+// cleanups and other metadata) after a full collection: what objects, and
+// what the runtime keeps for them, cost.
+type usage struct{ heap, offHeap uint64 }
+
+func memory() usage {
+	runtime.GC()
+	runtime.GC()
+	s := []metrics.Sample{
+		{Name: "/memory/classes/heap/objects:bytes"},
+		{Name: "/memory/classes/other:bytes"},
+		{Name: "/memory/classes/metadata/other:bytes"},
+	}
+	metrics.Read(s)
+	return usage{s[0].Value.Uint64(), s[1].Value.Uint64() + s[2].Value.Uint64()}
+}
+
+// checkFlat fails if the live heap grew by more than 64 KiB, or the
+// off-heap records by more than 512 KiB, from before to after. The
+// runtime's off-heap metadata moves by tens of KiB with the timing of
+// collections; a leak of a single byte per operation over the million
+// operations these checks run would still exceed the bound.
+func checkFlat(t *testing.T, what string, before, after usage) {
+	t.Helper()
+	const heapSlack, offHeapSlack = 64 << 10, 512 << 10
+	if after.heap > before.heap+heapSlack {
+		t.Errorf("%s: live heap grew from %d to %d bytes", what, before.heap, after.heap)
+	}
+	if after.offHeap > before.offHeap+offHeapSlack {
+		t.Errorf("%s: off-heap records grew from %d to %d bytes", what, before.offHeap, after.offHeap)
+	}
+	t.Logf("%s: live heap %d -> %d bytes, off-heap %d -> %d bytes", what, before.heap, after.heap, before.offHeap, after.offHeap)
+}

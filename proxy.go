@@ -1,0 +1,93 @@
+package weakref
+
+import (
+	"fmt"
+	"weak"
+)
+
+// Proxy is a weak reference that hands out its object or an error: Python's
+// weakref.proxy.
+//
+// Go cannot forward field and method access the way a Python proxy does,
+// so a Proxy returns the object from [Proxy.Value] with an error, or from
+// [Proxy.MustValue] with a panic, where Python would raise ReferenceError.
+// [NewProxy] returns the same *Proxy for the same object while that Proxy
+// lives; Proxies with a callback are never shared.
+//
+// The methods of a Proxy are safe for concurrent use by multiple
+// goroutines.
+type Proxy[T any] struct {
+	rec      *record[T]
+	callback func(*Proxy[T]) // guarded by rec.mu
+}
+
+// NewProxy returns a weak proxy for obj with no callback, shared like
+// [NewRef]'s Ref: NewProxy(o) == NewProxy(o) while that Proxy lives. It
+// panics with an error wrapping [ErrNotReferenceable] if obj is nil.
+func NewProxy[T any](obj *T) *Proxy[T] {
+	if obj == nil {
+		panic(notReferenceable("NewProxy"))
+	}
+	rec := recordFor(obj)
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	if p := rec.proxy.Value(); p != nil {
+		return p
+	}
+	p := &Proxy[T]{rec: rec}
+	rec.proxy = weak.Make(p)
+	return p
+}
+
+// NewProxyFunc returns a new weak proxy for obj whose callback is called
+// with the Proxy, once, after obj becomes unreachable, unless the Proxy
+// became unreachable first. Callbacks run as described at [NewRefFunc]. A
+// nil callback makes it the same as [NewProxy]. It panics with an error
+// wrapping [ErrNotReferenceable] if obj is nil.
+func NewProxyFunc[T any](obj *T, callback func(*Proxy[T])) *Proxy[T] {
+	if obj == nil {
+		panic(notReferenceable("NewProxyFunc"))
+	}
+	if callback == nil {
+		return NewProxy(obj)
+	}
+	rec := recordFor(obj)
+	p := &Proxy[T]{rec: rec, callback: callback}
+	rec.addHook(hook[T]{proxy: weak.Make(p)})
+	return p
+}
+
+// Value returns the object, or an error wrapping [ErrReferenceError] once
+// it has been collected.
+func (p *Proxy[T]) Value() (*T, error) {
+	if obj := p.rec.wp.Value(); obj != nil {
+		return obj, nil
+	}
+	return nil, fmt.Errorf("weakref: proxy to %T: %w", (*T)(nil), ErrReferenceError)
+}
+
+// MustValue returns the object, and panics with an error wrapping
+// [ErrReferenceError] once it has been collected, as Python raises
+// ReferenceError on any use of a dead proxy.
+func (p *Proxy[T]) MustValue() *T {
+	obj, err := p.Value()
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Alive reports whether the object has not been collected yet.
+func (p *Proxy[T]) Alive() bool { return p.rec.wp.Value() != nil }
+
+// Callback returns the callback given to [NewProxyFunc]: nil if there is
+// none, and from the moment the callback starts to run.
+func (p *Proxy[T]) Callback() func(*Proxy[T]) {
+	p.rec.mu.Lock()
+	defer p.rec.mu.Unlock()
+	return p.callback
+}
+
+// String returns "<weakproxy at 0xADDR; to '*pkg.T' at 0xADDR>" while the
+// object lives and "<weakproxy at 0xADDR; dead>" after.
+func (p *Proxy[T]) String() string { return describe("weakproxy", p, p.rec.wp.Value()) }

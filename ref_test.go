@@ -1,0 +1,435 @@
+package weakref
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"runtime"
+	"slices"
+	"sync"
+	"testing"
+)
+
+func TestNewRefIsSharedWhileAlive(t *testing.T) {
+	o := newNode(1)
+	r1, r2 := NewRef(o), NewRef(o)
+	if r1 != r2 {
+		t.Fatal("NewRef(o) != NewRef(o)")
+	}
+	if r3 := NewRefFunc(o, nil); r3 != r1 {
+		t.Fatal("NewRefFunc with a nil callback did not return the shared Ref")
+	}
+	if r4 := NewRefFunc(o, func(*Ref[node]) {}); r4 == r1 {
+		t.Fatal("a Ref with a callback was shared")
+	}
+	if r1.Value() != o || !r1.Alive() {
+		t.Fatal("Value does not return the live object")
+	}
+}
+
+func TestSharedRefIsRenewedAfterDrop(t *testing.T) {
+	o := newNode(1)
+	NewRef(o) // dropped at once
+	runtime.GC()
+	if n := GetWeakRefCount(o); n != 0 {
+		t.Fatalf("GetWeakRefCount = %d after the only Ref was collected, want 0", n)
+	}
+	r := NewRef(o)
+	if r.Value() != o || GetWeakRefCount(o) != 1 {
+		t.Fatal("a new shared Ref is not made after the old one died")
+	}
+}
+
+// Rule 1: after runtime.GC every query already knows, without Collect.
+func TestRefDiesWithObjectWithoutCollect(t *testing.T) {
+	r := NewRef(newNode(1))
+	p := NewProxy(newNode(2))
+	runtime.GC()
+	if r.Value() != nil || r.Alive() {
+		t.Error("Ref still alive after runtime.GC")
+	}
+	if p.Alive() {
+		t.Error("Proxy still alive after runtime.GC")
+	}
+}
+
+func TestCallbackGetsItsRefOnceAfterDeath(t *testing.T) {
+	var got []*Ref[node]
+	var sawValue *node
+	r := NewRefFunc(newNode(1), func(r *Ref[node]) {
+		got = append(got, r)
+		sawValue = r.Value()
+	})
+	if n := Collect(); n != 1 {
+		t.Fatalf("Collect ran %d callbacks, want 1", n)
+	}
+	if len(got) != 1 || got[0] != r {
+		t.Fatalf("callback got %v, want exactly [%v]", got, r)
+	}
+	if sawValue != nil {
+		t.Fatal("Value inside the callback was not nil")
+	}
+	if n := Collect(); n != 0 || len(got) != 1 {
+		t.Fatalf("second Collect ran %d callbacks (total %d), want none", n, len(got))
+	}
+	runtime.KeepAlive(r)
+}
+
+func TestCallbackNotCalledWhenRefDiesFirst(t *testing.T) {
+	o := newNode(1)
+	called := false
+	NewRefFunc(o, func(*Ref[node]) { called = true }) // Ref dropped at once
+	runtime.GC()                                      // collects the Ref
+	runtime.KeepAlive(o)
+	o = nil
+	Collect()
+	if called {
+		t.Fatal("callback of a collected Ref was called")
+	}
+}
+
+func TestCallbacksRunNewestFirstAfterEveryRefIsNil(t *testing.T) {
+	o := newNode(1)
+	shared := NewRef(o)
+	var order []string
+	var sawAlive bool
+	cb := func(name string) func(*Ref[node]) {
+		return func(*Ref[node]) {
+			order = append(order, name)
+			sawAlive = sawAlive || shared.Alive()
+		}
+	}
+	r1 := NewRefFunc(o, cb("r1"))
+	f := NewFinalize(o, func(name string) { order = append(order, name) }, "fin")
+	r2 := NewRefFunc(o, cb("r2"))
+	p := NewProxyFunc(o, func(*Proxy[node]) { order = append(order, "proxy") })
+	o = nil
+	if n := Collect(); n != 4 {
+		t.Fatalf("Collect ran %d, want 4", n)
+	}
+	if want := []string{"proxy", "r2", "fin", "r1"}; !slices.Equal(order, want) {
+		t.Fatalf("order %v, want %v", order, want)
+	}
+	if sawAlive {
+		t.Fatal("a Ref was still alive while callbacks ran")
+	}
+	if f.Alive() {
+		t.Fatal("finalizer alive after it ran")
+	}
+	runtime.KeepAlive([]any{r1, r2, p})
+}
+
+func TestCallbackIsNilFromTheMomentItRuns(t *testing.T) {
+	var inside func(*Ref[node])
+	cb := func(r *Ref[node]) { inside = r.Callback() }
+	r := NewRefFunc(newNode(1), cb)
+	if r.Callback() == nil {
+		t.Fatal("Callback is nil before the callback ran")
+	}
+	if NewRef(newNode(2)).Callback() != nil {
+		t.Fatal("a Ref without callback reports one")
+	}
+	Collect()
+	if inside != nil || r.Callback() != nil {
+		t.Fatal("Callback was not nil while and after the callback ran")
+	}
+}
+
+func TestProxyCallbackAndValue(t *testing.T) {
+	o := newNode(7)
+	var got *Proxy[node]
+	p := NewProxyFunc(o, func(p *Proxy[node]) { got = p })
+	shared := NewProxy(o)
+	if p.Callback() == nil || shared == p || NewProxy(o) != shared {
+		t.Fatal("proxy sharing or Callback is wrong")
+	}
+	if v, err := p.Value(); v != o || err != nil {
+		t.Fatalf("Value = %v, %v", v, err)
+	}
+	if p.MustValue() != o {
+		t.Fatal("MustValue did not return the object")
+	}
+	o = nil
+	Collect()
+	if got != p {
+		t.Fatal("proxy callback did not get its proxy")
+	}
+	if _, err := p.Value(); !errors.Is(err, ErrReferenceError) {
+		t.Fatalf("dead proxy Value error = %v, want ErrReferenceError", err)
+	}
+	mustPanicWith(t, ErrReferenceError, "no longer exists", func() { p.MustValue() })
+}
+
+func TestGetWeakRefsOrder(t *testing.T) {
+	o := newNode(1)
+	r1 := NewRefFunc(o, func(*Ref[node]) {})
+	p1 := NewProxyFunc(o, func(*Proxy[node]) {})
+	proxy := NewProxy(o)
+	ref := NewRef(o)
+	NewFinalize(o, func(int) {}, 0) // finalizers are not weak references
+	r2 := NewRefFunc(o, func(*Ref[node]) {})
+	got := GetWeakRefs(o)
+	want := []any{ref, proxy, r2, p1, r1}
+	if !slices.Equal(got, want) {
+		t.Fatalf("GetWeakRefs = %v, want %v", got, want)
+	}
+	if n := GetWeakRefCount(o); n != 5 {
+		t.Fatalf("GetWeakRefCount = %d, want 5", n)
+	}
+}
+
+func TestGetWeakRefCountIsExactAfterGC(t *testing.T) {
+	o := newNode(1)
+	if GetWeakRefCount(o) != 0 || GetWeakRefs(o) != nil {
+		t.Fatal("an object with no references has some")
+	}
+	keep := []*Ref[node]{NewRef(o), NewRefFunc(o, func(*Ref[node]) {})}
+	for range 10 {
+		NewRefFunc(o, func(*Ref[node]) {})
+	}
+	if n := GetWeakRefCount(o); n < 2 {
+		t.Fatalf("GetWeakRefCount = %d before GC, want at least 2", n)
+	}
+	runtime.GC()
+	if n := GetWeakRefCount(o); n != 2 {
+		t.Fatalf("GetWeakRefCount = %d after GC, want 2", n)
+	}
+	if GetWeakRefCount[node](nil) != 0 || GetWeakRefs[node](nil) != nil {
+		t.Fatal("nil has weak references")
+	}
+	runtime.KeepAlive(keep)
+}
+
+func TestEqual(t *testing.T) {
+	a, b := newNode(1), newNode(2)
+	ra, ra2, rb := NewRef(a), NewRefFunc(a, func(*Ref[node]) {}), NewRef(b)
+	if !ra.Equal(ra2) || ra.Equal(rb) || ra.Equal(nil) {
+		t.Fatal("Equal on live Refs does not compare objects")
+	}
+	runtime.KeepAlive(a)
+	a = nil
+	runtime.GC()
+	if ra.Equal(ra2) || !ra.Equal(ra) {
+		t.Fatal("Equal on dead Refs does not compare identity")
+	}
+	runtime.KeepAlive(b)
+}
+
+func TestPointerIsStableAfterDeath(t *testing.T) {
+	o := newNode(1)
+	r1, r2 := NewRef(o), NewRefFunc(o, func(*Ref[node]) {})
+	m := map[any]int{r1.Pointer(): 1}
+	o = nil
+	runtime.GC()
+	if m[r2.Pointer()] != 1 || r1.Pointer() != r2.Pointer() || r1.Pointer().Value() != nil {
+		t.Fatal("Pointer is not stable, comparable and dead")
+	}
+}
+
+func TestDone(t *testing.T) {
+	r := NewRef(newNode(1))
+	done := r.Done()
+	select {
+	case <-done:
+		t.Fatal("Done closed while the object lives")
+	default:
+	}
+	Collect()
+	<-done     // closed by Collect
+	<-r.Done() // and stays closed
+}
+
+func TestString(t *testing.T) {
+	o := newNode(1)
+	r, p := NewRef(o), NewProxy(o)
+	f := NewFinalize(o, func(int) {}, 0)
+	live := map[string]fmt.Stringer{
+		`^<weakref at 0x[0-9a-f]+; to '\*weakref.node' at 0x[0-9a-f]+>$`:          r,
+		`^<weakproxy at 0x[0-9a-f]+; to '\*weakref.node' at 0x[0-9a-f]+>$`:        p,
+		`^<finalize object at 0x[0-9a-f]+; for '\*weakref.node' at 0x[0-9a-f]+>$`: f,
+	}
+	for re, s := range live {
+		if !regexp.MustCompile(re).MatchString(s.String()) {
+			t.Errorf("%q does not match %s", s, re)
+		}
+	}
+	o = nil
+	Collect()
+	for _, s := range []fmt.Stringer{r, p, f} {
+		if !regexp.MustCompile(`^<[a-z ]+ at 0x[0-9a-f]+; dead>$`).MatchString(s.String()) {
+			t.Errorf("dead: %q", s)
+		}
+	}
+}
+
+func TestWeakMethod(t *testing.T) {
+	o := newNode(5)
+	m := NewWeakMethod(o, func(n *node) func() int { return func() int { return n.a } })
+	if f, ok := m.Value(); !ok || f() != 5 || !m.Alive() {
+		t.Fatal("live WeakMethod does not bind")
+	}
+	o = nil
+	runtime.GC()
+	if f, ok := m.Value(); ok || f != nil || m.Alive() {
+		t.Fatal("dead WeakMethod still binds")
+	}
+	mustPanicText(t, "nil bind", func() { NewWeakMethod[node, func()](newNode(1), nil) })
+}
+
+func TestNilObjectsPanic(t *testing.T) {
+	for name, f := range map[string]func(){
+		"NewRef":        func() { NewRef[node](nil) },
+		"NewRefFunc":    func() { NewRefFunc[node](nil, func(*Ref[node]) {}) },
+		"NewProxy":      func() { NewProxy[node](nil) },
+		"NewProxyFunc":  func() { NewProxyFunc[node](nil, nil) },
+		"NewWeakMethod": func() { NewWeakMethod(nil, func(*node) func() { return nil }) },
+		"NewFinalize":   func() { NewFinalize[node](nil, func(int) {}, 0) },
+	} {
+		t.Run(name, func(t *testing.T) {
+			mustPanicWith(t, ErrNotReferenceable, "weakref: "+name, f)
+		})
+	}
+}
+
+// Concurrent NewRef calls on one object must agree on one Ref and create
+// one record.
+func TestConcurrentNewRefOfOneObject(t *testing.T) {
+	for range 50 {
+		o := newNode(1)
+		const n = 8
+		refs := make([]*Ref[node], n)
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				refs[i] = NewRef(o)
+			}()
+		}
+		close(start)
+		wg.Wait()
+		for _, r := range refs {
+			if r != refs[0] {
+				t.Fatal("concurrent NewRef returned different Refs")
+			}
+		}
+		if got := len(recordsOf(o)); got != 1 {
+			t.Fatalf("%d records for one object, want 1", got)
+		}
+	}
+}
+
+// recordsOf returns the registered records of obj's type for obj.
+func recordsOf[T any](obj *T) []*record[T] {
+	h := hashPtr(obj)
+	sh := &registry[h%uint64(len(registry))]
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	var rs []*record[T]
+	if n, ok := sh.m[h]; ok {
+		for p := &n; p != nil; p = p.next {
+			if r, ok := p.r.(*record[T]); ok && r.wp.Value() == obj {
+				rs = append(rs, r)
+			}
+		}
+	}
+	return rs
+}
+
+func TestPanickingCallbackIsReportedAndOthersRun(t *testing.T) {
+	got := captureUnraisable(t)
+	o := newNode(1)
+	var ran []int
+	NewFinalize(o, func(i int) { ran = append(ran, i) }, 1)
+	NewFinalize(o, func(int) { panic("boom") }, 2)
+	r := NewRefFunc(o, func(*Ref[node]) { panic(fmt.Errorf("wrapped: %w", ErrReferenceError)) })
+	NewFinalize(o, func(i int) { ran = append(ran, i) }, 3)
+	o = nil
+	if n := Collect(); n != 4 {
+		t.Fatalf("Collect ran %d, want 4", n)
+	}
+	if !slices.Equal(ran, []int{3, 1}) {
+		t.Fatalf("the healthy finalizers ran as %v, want [3 1]", ran)
+	}
+	reports := got()
+	if len(reports) != 2 {
+		t.Fatalf("%d reports, want 2", len(reports))
+	}
+	if reports[0].Where != "weakref callback for *weakref.node" || !errors.Is(reports[0], ErrReferenceError) {
+		t.Errorf("first report %+v", reports[0])
+	}
+	if reports[1].Value != "boom" || reports[1].Where != "finalizer for *weakref.node" || len(reports[1].Stack) == 0 {
+		t.Errorf("second report %+v", reports[1])
+	}
+	if want := "weakref: panic in finalizer for *weakref.node: boom"; reports[1].Error() != want {
+		t.Errorf("Error() = %q, want %q", reports[1].Error(), want)
+	}
+	runtime.KeepAlive(r)
+}
+
+func TestSetUnraisableHookReturnsPrevious(t *testing.T) {
+	h1 := func(*UnraisableError) {}
+	if prev := SetUnraisableHook(h1); prev != nil {
+		defer func() { SetUnraisableHook(prev) }()
+		t.Fatal("the default hook is not reported as nil")
+	}
+	if prev := SetUnraisableHook(nil); prev == nil {
+		t.Fatal("SetUnraisableHook did not return the installed hook")
+	}
+	if prev := SetUnraisableHook(nil); prev != nil {
+		t.Fatal("nil did not restore the default")
+	}
+}
+
+func TestCallbackMayReenterThePackage(t *testing.T) {
+	keep := newNode(9)
+	keep.next = newNode(10) // reachable from keep, so alive as long as it
+	var made *Ref[node]
+	var count int
+	r := NewRefFunc(newNode(1), func(*Ref[node]) {
+		made = NewRefFunc(keep, func(*Ref[node]) {})
+		count = GetWeakRefCount(keep)
+		NewFinalize(newNode(2), func(int) {}, 0)
+	})
+	Collect()
+	if made == nil || made.Value() != keep || count != 1 || keep.next.b != -10 {
+		t.Fatal("a callback could not create Refs")
+	}
+	runtime.KeepAlive(keep)
+	runtime.KeepAlive(r)
+}
+
+// Rule 3: creating and dropping references to a long-lived object leaves
+// nothing behind: once the record prunes, it keeps only live hooks, and
+// memory is where it was.
+func TestNewRefFuncChurnIsFlat(t *testing.T) {
+	o := newNode(1)
+	keep := NewRefFunc(o, func(*Ref[node]) {})
+	rec := recordFor(o)
+	settled := func() usage {
+		runtime.GC()
+		rec.mu.Lock()
+		rec.prune()
+		hooks := len(rec.hooks)
+		rec.mu.Unlock()
+		if hooks != 1 {
+			t.Fatalf("%d hooks kept after a prune, want the 1 live one", hooks)
+		}
+		return memory()
+	}
+	const n = 1_000_000
+	churn := func(k int) {
+		for range k {
+			NewRefFunc(o, func(*Ref[node]) {})
+		}
+	}
+	churn(n / 10)
+	before := settled()
+	churn(n - n/10)
+	after := settled()
+	checkFlat(t, "1e6 NewRefFunc", before, after)
+	runtime.KeepAlive(keep)
+	runtime.KeepAlive(o)
+}
