@@ -1,0 +1,241 @@
+package weakref
+
+import (
+	"iter"
+	"weak"
+)
+
+// An idTable maps objects, by identity, to values, holding the objects
+// weakly. It is the machinery of WeakKeyMap and WeakSet.
+//
+// A lookup hashes the pointer and confirms the match by resolving the
+// stored weak pointer, instead of calling weak.Make, which walks the
+// runtime's records for the object's span and costs far more. Slots are
+// keyed by the hash; two entries share one only if they share an address,
+// that is a dead object and a newer one in its memory, and the newer one
+// then takes the dead one's place.
+type idTable[K, V any] struct {
+	t table[uint64, idSlot[K, V]]
+}
+
+// idSlot holds the entries of one hash, almost always exactly one.
+type idSlot[K, V any] struct {
+	key  weak.Pointer[K]
+	val  V
+	next *idSlot[K, V]
+}
+
+func (s idSlot[K, V]) size() int {
+	n := 0
+	for p := &s; p != nil; p = p.next {
+		n++
+	}
+	return n
+}
+
+func (s idSlot[K, V]) clone() idSlot[K, V] {
+	if s.next == nil {
+		return s
+	}
+	var all []idSlot[K, V]
+	for p := &s; p != nil; p = p.next {
+		all = append(all, idSlot[K, V]{key: p.key, val: p.val})
+	}
+	return chain(all)
+}
+
+func (s idSlot[K, V]) sweep() (idSlot[K, V], int) {
+	if s.next == nil { // the common case, without allocating
+		if s.key.Value() == nil {
+			return s, 0
+		}
+		return s, 1
+	}
+	var live []idSlot[K, V]
+	for p := &s; p != nil; p = p.next {
+		if p.key.Value() != nil {
+			live = append(live, idSlot[K, V]{key: p.key, val: p.val})
+		}
+	}
+	return chain(live), len(live)
+}
+
+// chain links entries into a slot; the zero slot for none.
+func chain[K, V any](entries []idSlot[K, V]) idSlot[K, V] {
+	if len(entries) == 0 {
+		return idSlot[K, V]{}
+	}
+	for i := len(entries) - 2; i >= 0; i-- {
+		entries[i].next = &entries[i+1]
+	}
+	return entries[0]
+}
+
+// find returns key's entry in s, or nil. The caller holds the shard lock
+// and key.
+func (s *idSlot[K, V]) find(key *K) *idSlot[K, V] {
+	for p := s; p != nil; p = p.next {
+		if p.key.Value() == key {
+			return p
+		}
+	}
+	return nil
+}
+
+func (t *idTable[K, V]) load(key *K) (val V, ok bool) {
+	if key == nil {
+		return val, false
+	}
+	h := hashPtr(key)
+	sh := t.t.shardFor(h, false)
+	if sh == nil {
+		return val, false
+	}
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	if s, ok := sh.m[h]; ok {
+		if e := s.find(key); e != nil {
+			return e.val, true
+		}
+	}
+	return val, false
+}
+
+// store sets key's value. With onlyNew it keeps an existing value and
+// returns it with loaded true, as LoadOrStore does.
+func (t *idTable[K, V]) store(key *K, val V, onlyNew bool) (actual V, loaded bool) {
+	h := hashPtr(key)
+	sh := t.t.shardFor(h, true)
+	sh.mu.Lock()
+	if actual, loaded := t.update(sh, h, key, val, onlyNew); loaded {
+		sh.mu.Unlock()
+		return actual, true
+	}
+	sh.mu.Unlock()
+	// A new key: weak.Make walks the runtime's records for the object's
+	// span, so do it without the lock and look again after.
+	wp := weak.Make(key)
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	if actual, loaded := t.update(sh, h, key, val, onlyNew); loaded {
+		return actual, true
+	}
+	s := sh.m[h]
+	if s.key.Value() == nil {
+		// No entry, or a dead object's entry at this address: take its place.
+		sh.put(h, idSlot[K, V]{key: wp, val: val, next: s.next})
+	} else {
+		sh.put(h, idSlot[K, V]{key: wp, val: val, next: &s})
+	}
+	return val, false
+}
+
+// update sets the value of key's existing entry, unless onlyNew, and
+// returns the entry's value and true; or false if key has no entry. The
+// caller holds sh.mu.
+func (t *idTable[K, V]) update(sh *shard[uint64, idSlot[K, V]], h uint64, key *K, val V, onlyNew bool) (V, bool) {
+	s, ok := sh.m[h]
+	if !ok {
+		return val, false
+	}
+	e := s.find(key)
+	if e == nil {
+		return val, false
+	}
+	if onlyNew {
+		return e.val, true
+	}
+	e.val = val
+	if e == &s {
+		sh.m[h] = s // s is a copy of the head
+	}
+	return val, true
+}
+
+// remove deletes key's entry and returns its value.
+func (t *idTable[K, V]) remove(key *K) (val V, ok bool) {
+	if key == nil {
+		return val, false
+	}
+	h := hashPtr(key)
+	sh := t.t.shardFor(h, false)
+	if sh == nil {
+		return val, false
+	}
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	s, found := sh.m[h]
+	if !found || s.find(key) == nil {
+		return val, false
+	}
+	var rest []idSlot[K, V]
+	for p := &s; p != nil; p = p.next {
+		if p.key.Value() == key {
+			val, ok = p.val, true
+		} else {
+			rest = append(rest, idSlot[K, V]{key: p.key, val: p.val})
+		}
+	}
+	sh.remove(h)
+	if len(rest) > 0 {
+		sh.put(h, chain(rest))
+	}
+	return val, ok
+}
+
+// pop removes and returns an arbitrary live entry.
+func (t *idTable[K, V]) pop() (key *K, val V, ok bool) {
+	for i := range t.t.all() {
+		sh := &t.t.all()[i]
+		sh.mu.Lock()
+		for h, s := range sh.m {
+			sh.remove(h)
+			var rest []idSlot[K, V]
+			for p := &s; p != nil; p = p.next {
+				if k := p.key.Value(); k != nil {
+					if key == nil {
+						key, val, ok = k, p.val, true
+					} else {
+						rest = append(rest, idSlot[K, V]{key: p.key, val: p.val})
+					}
+				}
+			}
+			if len(rest) > 0 {
+				sh.put(h, chain(rest))
+			}
+			if ok {
+				sh.mu.Unlock()
+				return key, val, true
+			}
+		}
+		sh.mu.Unlock()
+	}
+	return nil, val, false
+}
+
+// all iterates over the live entries without holding a lock while the
+// loop body runs; see WeakKeyMap.All.
+func (t *idTable[K, V]) all() iter.Seq2[*K, V] {
+	return func(yield func(*K, V) bool) {
+		var buf []pair[uint64, idSlot[K, V]]
+		for i := range t.t.all() {
+			buf = t.t.snapshot(i, buf[:0])
+			for _, p := range buf {
+				for e := &p.s; e != nil; e = e.next {
+					if k := e.key.Value(); k != nil && !yield(k, e.val) {
+						return
+					}
+				}
+			}
+		}
+	}
+}
+
+// keyRefs returns a shared Ref to each live key.
+func (t *idTable[K, V]) keyRefs() []*Ref[K] {
+	var refs []*Ref[K]
+	for k := range t.all() {
+		refs = append(refs, NewRef(k))
+	}
+	return refs
+}

@@ -1,0 +1,132 @@
+package weakref
+
+import "iter"
+
+// WeakKeyMap is a map whose keys are held weakly: Python's
+// weakref.WeakKeyDictionary. An entry disappears once its key has been
+// collected, which makes WeakKeyMap the tool for attaching data to objects
+// that the program does not own, without keeping them alive.
+//
+// Keys are compared by identity, the pointer, not by == on the pointed-to
+// values as Python compares them. A lookup costs a hash of the pointer,
+// not a new weak pointer.
+//
+// A value that refers to its own key keeps that key alive for as long as
+// the entry exists: Go has no ephemerons. Refer back to the key through a
+// [Ref] instead.
+//
+// The zero WeakKeyMap is empty and ready for use. A WeakKeyMap must not
+// be copied after first use. It is safe for concurrent use by multiple
+// goroutines, and its method names are [sync.Map]'s.
+//
+// After [runtime.GC] returns, every method already treats keys collected in
+// that cycle as gone. The memory of such an entry, including its value, is
+// reclaimed by later writes or by Len, not at once; entries are never
+// removed in the background. The map holds no callback on its keys, so a
+// dropped map is collected even while its keys live on.
+type WeakKeyMap[K any, V any] struct {
+	_ noCopy
+	t idTable[K, V]
+}
+
+// Load returns the value stored for key, and whether there is one. A nil
+// key has none.
+func (m *WeakKeyMap[K, V]) Load(key *K) (value V, ok bool) { return m.t.load(key) }
+
+// Store sets the value for key: Python's d[k] = v. It panics with an error
+// wrapping [ErrNotReferenceable] if key is nil.
+func (m *WeakKeyMap[K, V]) Store(key *K, value V) {
+	if key == nil {
+		panic(notReferenceable("WeakKeyMap.Store"))
+	}
+	m.t.store(key, value, false)
+}
+
+// LoadOrStore returns the existing value for key if there is one, with
+// loaded true. Otherwise it stores value and returns it with loaded false.
+// It is Python's d.setdefault(k, v). It panics with an error wrapping
+// [ErrNotReferenceable] if key is nil.
+func (m *WeakKeyMap[K, V]) LoadOrStore(key *K, value V) (actual V, loaded bool) {
+	if key == nil {
+		panic(notReferenceable("WeakKeyMap.LoadOrStore"))
+	}
+	return m.t.store(key, value, true)
+}
+
+// LoadAndDelete deletes the entry for key and returns its value, with
+// loaded reporting whether there was one: Python's d.pop(k).
+func (m *WeakKeyMap[K, V]) LoadAndDelete(key *K) (value V, loaded bool) { return m.t.remove(key) }
+
+// Delete deletes the entry for key, if any: Python's del d[k], without the
+// KeyError.
+func (m *WeakKeyMap[K, V]) Delete(key *K) { m.t.remove(key) }
+
+// PopItem removes an arbitrary live entry and returns it, or returns ok
+// false if the map has none: Python's d.popitem().
+func (m *WeakKeyMap[K, V]) PopItem() (key *K, value V, ok bool) { return m.t.pop() }
+
+// Len returns the number of live entries: Python's len(d). It is exact
+// after [runtime.GC]. Its first call after a collection checks every
+// entry; later calls cost a lock per shard.
+func (m *WeakKeyMap[K, V]) Len() int { return m.t.t.len() }
+
+// Clear deletes every entry.
+func (m *WeakKeyMap[K, V]) Clear() { m.t.t.clear() }
+
+// All returns an iterator over the live entries: Python's d.items(). Each
+// key is held strongly while the loop body runs, each is visited at most
+// once, and no lock is held while the body runs: it may read and write the
+// map, and other goroutines are not blocked. Order is unspecified. Like
+// [sync.Map.Range], All does not take a consistent snapshot: an entry
+// stored or deleted during the loop may or may not be visited.
+func (m *WeakKeyMap[K, V]) All() iter.Seq2[*K, V] { return m.t.all() }
+
+// Keys returns an iterator over the live keys, as [WeakKeyMap.All] does.
+func (m *WeakKeyMap[K, V]) Keys() iter.Seq[*K] {
+	return func(yield func(*K) bool) {
+		for k := range m.t.all() {
+			if !yield(k) {
+				return
+			}
+		}
+	}
+}
+
+// Values returns an iterator over the values of live keys, as
+// [WeakKeyMap.All] does.
+func (m *WeakKeyMap[K, V]) Values() iter.Seq[V] {
+	return func(yield func(V) bool) {
+		for _, v := range m.t.all() {
+			if !yield(v) {
+				return
+			}
+		}
+	}
+}
+
+// KeyRefs returns a [Ref] to each live key: Python's d.keyrefs(). They are
+// ordinary shared Refs and count in [GetWeakRefCount] while they live.
+func (m *WeakKeyMap[K, V]) KeyRefs() []*Ref[K] { return m.t.keyRefs() }
+
+// Update stores every pair of seq: Python's d.update(other) and d |= other.
+// If any key is nil it panics with an error wrapping [ErrNotReferenceable]
+// and stores nothing.
+func (m *WeakKeyMap[K, V]) Update(seq iter.Seq2[*K, V]) {
+	var pairs []pair[*K, V]
+	for k, v := range seq {
+		if k == nil {
+			panic(notReferenceable("WeakKeyMap.Update"))
+		}
+		pairs = append(pairs, pair[*K, V]{k, v})
+	}
+	for _, p := range pairs {
+		m.t.store(p.k, p.s, false)
+	}
+}
+
+// Clone returns a new map with the same entries: Python's d.copy().
+func (m *WeakKeyMap[K, V]) Clone() *WeakKeyMap[K, V] {
+	c := new(WeakKeyMap[K, V])
+	m.t.t.cloneInto(&c.t.t)
+	return c
+}

@@ -1,0 +1,175 @@
+package weakref
+
+import (
+	"maps"
+	"runtime"
+	"slices"
+	"testing"
+	"weak"
+)
+
+func TestWeakKeyMapBasics(t *testing.T) {
+	var m WeakKeyMap[node, string]
+	a, b := newNode(1), newNode(1) // equal values, distinct identities
+	if _, ok := m.Load(a); ok || m.Len() != 0 {
+		t.Fatal("zero map is not empty")
+	}
+	m.Store(a, "a")
+	if _, ok := m.Load(b); ok {
+		t.Fatal("keys are compared by value, not identity")
+	}
+	if v, ok := m.Load(a); !ok || v != "a" {
+		t.Fatal("Load after Store")
+	}
+	m.Store(a, "a2")
+	if v, loaded := m.LoadOrStore(a, "x"); !loaded || v != "a2" || m.Len() != 1 {
+		t.Fatal("Store did not replace, or LoadOrStore replaced")
+	}
+	if v, loaded := m.LoadOrStore(b, "b"); loaded || v != "b" {
+		t.Fatal("LoadOrStore of a new key")
+	}
+	if v, ok := m.LoadAndDelete(a); !ok || v != "a2" {
+		t.Fatal("LoadAndDelete")
+	}
+	if _, ok := m.LoadAndDelete(a); ok {
+		t.Fatal("LoadAndDelete twice")
+	}
+	m.Delete(b)
+	m.Delete(nil)
+	if _, ok := m.Load(nil); ok || m.Len() != 0 {
+		t.Fatal("Delete")
+	}
+	m.Update(maps.All(map[*node]string{a: "A", b: "B"}))
+	k, v, ok := m.PopItem()
+	if !ok || (k == a) != (v == "A") || m.Len() != 1 {
+		t.Fatal("PopItem")
+	}
+	c := m.Clone()
+	c.Clear()
+	if m.Len() != 1 || c.Len() != 0 {
+		t.Fatal("Clone or Clear")
+	}
+	if refs := m.KeyRefs(); len(refs) != 1 || GetWeakRefCount(refs[0].Value()) != 1 {
+		t.Fatal("KeyRefs")
+	}
+	runtime.KeepAlive(a)
+	runtime.KeepAlive(b)
+}
+
+func TestWeakKeyMapForgetsDeadKeysAfterGC(t *testing.T) {
+	var m WeakKeyMap[node, int]
+	keep := newNode(0)
+	m.Store(keep, 0)
+	for i := 1; i <= 100; i++ {
+		m.Store(newNode(i), i)
+	}
+	runtime.GC()
+	if n := m.Len(); n != 1 {
+		t.Fatalf("Len = %d after GC, want 1", n)
+	}
+	var got []int
+	for k, v := range m.All() {
+		if k != keep {
+			t.Fatal("iteration yielded a dead key")
+		}
+		got = append(got, v)
+	}
+	if !slices.Equal(got, []int{0}) {
+		t.Fatalf("values %v", got)
+	}
+	runtime.KeepAlive(keep)
+}
+
+// A new object may be allocated where a dead key was. Its entry must take
+// the dead one's place, and never inherit its value (bpo-28427's cousin).
+func TestWeakKeyMapAddressReuse(t *testing.T) {
+	var m WeakKeyMap[node, int]
+	var s WeakSet[node]
+	for i := range 10_000 {
+		k := newNode(i)
+		if v, ok := m.Load(k); ok {
+			t.Fatalf("a fresh key found the value %d of a dead one", v)
+		}
+		if s.Contains(k) {
+			t.Fatal("a fresh element was found in the set")
+		}
+		m.Store(k, i)
+		s.Add(k)
+		if i%1000 == 0 {
+			runtime.GC()
+		}
+	}
+	runtime.GC()
+	if m.Len() != 0 || s.Len() != 0 {
+		t.Fatalf("Len = %d, %d after everything died", m.Len(), s.Len())
+	}
+}
+
+// Go has no ephemerons: a value that refers to its own key keeps the key,
+// and so the entry, alive. The type doc says so; this pins it.
+func TestWeakKeyMapValueReferringToKeyKeepsIt(t *testing.T) {
+	var m WeakKeyMap[node, *node]
+	func() {
+		k := newNode(1)
+		m.Store(k, k)
+		k2 := newNode(2)
+		m.Store(k2, &node{next: k2})
+	}()
+	runtime.GC()
+	if m.Len() != 2 {
+		t.Fatal("a key referred to by its own value was collected")
+	}
+	m.Clear()
+}
+
+func TestWeakKeyMapIsCollectedWhileKeysLive(t *testing.T) {
+	k := newNode(1)
+	wm := func() weak.Pointer[WeakKeyMap[node, int]] {
+		m := new(WeakKeyMap[node, int])
+		m.Store(k, 1)
+		return weak.Make(m)
+	}()
+	ws := func() weak.Pointer[WeakSet[node]] { return weak.Make(NewWeakSet(k)) }()
+	runtime.GC()
+	if wm.Value() != nil || ws.Value() != nil {
+		t.Fatal("a dropped collection was kept alive by its key")
+	}
+	runtime.KeepAlive(k)
+}
+
+func TestWeakKeyMapNilPanics(t *testing.T) {
+	var m WeakKeyMap[node, int]
+	for name, f := range map[string]func(){
+		"WeakKeyMap.Store":       func() { m.Store(nil, 1) },
+		"WeakKeyMap.LoadOrStore": func() { m.LoadOrStore(nil, 1) },
+		"WeakKeyMap.Update":      func() { m.Update(maps.All(map[*node]int{newNode(1): 1, nil: 2})) },
+	} {
+		t.Run(name, func(t *testing.T) {
+			mustPanicWith(t, ErrNotReferenceable, "weakref: "+name, f)
+			if m.Len() != 0 {
+				t.Fatal("a panicking call stored something")
+			}
+		})
+	}
+}
+
+func TestWeakKeyMapChurnIsFlat(t *testing.T) {
+	var m WeakKeyMap[node, int]
+	var s WeakSet[node]
+	objs := []*node{newNode(1), newNode(2), newNode(3)}
+	churn := func(k int) {
+		for i := range k {
+			o := objs[i%len(objs)]
+			m.Store(o, i)
+			m.Delete(o)
+			s.Add(o)
+			s.Remove(o)
+		}
+	}
+	churn(100_000)
+	before := memory()
+	churn(900_000)
+	after := memory()
+	checkFlat(t, "1e6 Store+Delete and Add+Remove", before, after)
+	runtime.KeepAlive(objs)
+}
