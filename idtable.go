@@ -82,12 +82,18 @@ func (s *idSlot[K, V]) find(key *K) *idSlot[K, V] {
 	return nil
 }
 
-func (t *idTable[K, V]) load(key *K) (val V, ok bool) {
+// existing returns key's hash and shard, or a nil shard if key is nil or
+// the table was never written to: then key has no entry.
+func (t *idTable[K, V]) existing(key *K) (uint64, *shard[uint64, idSlot[K, V]]) {
 	if key == nil {
-		return val, false
+		return 0, nil
 	}
 	h := hashPtr(key)
-	sh := t.t.shardFor(h, false)
+	return h, t.t.shardFor(h, false)
+}
+
+func (t *idTable[K, V]) load(key *K) (val V, ok bool) {
+	h, sh := t.existing(key)
 	if sh == nil {
 		return val, false
 	}
@@ -154,11 +160,7 @@ func (t *idTable[K, V]) update(sh *shard[uint64, idSlot[K, V]], h uint64, key *K
 
 // remove deletes key's entry and returns its value.
 func (t *idTable[K, V]) remove(key *K) (val V, ok bool) {
-	if key == nil {
-		return val, false
-	}
-	h := hashPtr(key)
-	sh := t.t.shardFor(h, false)
+	h, sh := t.existing(key)
 	if sh == nil {
 		return val, false
 	}
