@@ -81,6 +81,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/debug"
+	"sync"
 	"sync/atomic"
 )
 
@@ -117,7 +118,16 @@ func notReferenceable(fn string) error {
 //
 // Collect must not be called from a callback or finalizer: it would wait
 // for itself.
+//
+// Unlike Python, Go lets other goroutines run during a collection, and a
+// goroutine that resolves a weak pointer (Ref.Value, a collection's Load)
+// while the collector is marking keeps that object alive through that
+// collection. Collect itself resolves weak pointers to find what died, so
+// concurrent calls take turns: one Collect's search never keeps alive the
+// objects another Collect is collecting.
 func Collect() int {
+	collectMu.Lock()
+	defer collectMu.Unlock()
 	before := hooksRun.Load()
 	runtime.GC()
 	for _, r := range allRecords() {
@@ -128,6 +138,9 @@ func Collect() int {
 	waitFires()
 	return int(hooksRun.Load() - before)
 }
+
+// collectMu serializes Collect; see its doc.
+var collectMu sync.Mutex
 
 // UnraisableError describes a panic in a callback or finalizer, which has
 // no caller to return to. It is Python's "Exception ignored in ...".
