@@ -31,6 +31,7 @@ type Finalize struct {
 var finalizers struct {
 	mu   sync.Mutex
 	live map[*Finalize]struct{}
+	size shrinker
 	seq  uint64
 }
 
@@ -67,6 +68,7 @@ func NewFinalize[T, A any](obj *T, fn func(A), arg A) *Finalize {
 		finalizers.live = make(map[*Finalize]struct{})
 	}
 	finalizers.live[f] = struct{}{}
+	finalizers.size.added(len(finalizers.live))
 	finalizers.mu.Unlock()
 	rec.addHook(hook[T]{fin: f})
 	return f
@@ -80,6 +82,7 @@ func (f *Finalize) kill() bool {
 	}
 	finalizers.mu.Lock()
 	delete(finalizers.live, f)
+	finalizers.live = shrink(finalizers.live, &finalizers.size)
 	finalizers.mu.Unlock()
 	return true
 }

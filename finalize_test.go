@@ -206,26 +206,3 @@ func TestFinalizeRunsOnceUnderRaces(t *testing.T) {
 		}
 	}
 }
-
-func TestFinalizeChurnIsFlat(t *testing.T) {
-	o := newNode(1)
-	rec := recordFor(o)
-	settled := func() usage {
-		rec.mu.Lock()
-		rec.prune()
-		rec.mu.Unlock()
-		return memory()
-	}
-	churn := func(k int) {
-		for range k {
-			NewFinalize(o, func(int) {}, 0).Call()
-			NewFinalize(o, func(int) {}, 0).Detach()
-		}
-	}
-	churn(50_000)
-	before := settled()
-	churn(450_000)
-	after := settled()
-	checkFlat(t, "1e6 finalizers", before, after)
-	runtime.KeepAlive(o)
-}

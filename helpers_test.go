@@ -2,11 +2,13 @@ package weakref
 
 import (
 	"errors"
+	"fmt"
 	"runtime"
 	"runtime/metrics"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // node is a test object: it holds a pointer and is larger than 16 bytes,
@@ -92,6 +94,7 @@ type usage struct{ heap, offHeap uint64 }
 
 func memory() usage {
 	runtime.GC()
+	drainCleanups()
 	runtime.GC()
 	s := []metrics.Sample{
 		{Name: "/memory/classes/heap/objects:bytes"},
@@ -117,4 +120,27 @@ func checkFlat(t *testing.T, what string, before, after usage) {
 		t.Errorf("%s: off-heap records grew from %d to %d bytes", what, before.offHeap, after.offHeap)
 	}
 	t.Logf("%s: live heap %d -> %d bytes, off-heap %d -> %d bytes", what, before.heap, after.heap, before.offHeap, after.offHeap)
+}
+
+// drainCleanups waits until the runtime has run every cleanup it queued
+// before the call. A queued cleanup holds its argument, here a record,
+// until it runs; under the race detector the queue can hold thousands.
+func drainCleanups() {
+	s := []metrics.Sample{
+		{Name: "/gc/cleanups/queued:cleanups"},
+		{Name: "/gc/cleanups/executed:cleanups"},
+	}
+	metrics.Read(s)
+	if s[0].Value.Kind() != metrics.KindUint64 {
+		return // Go 1.24 has no such metrics
+	}
+	queued := s[0].Value.Uint64()
+	deadline := time.Now().Add(time.Minute)
+	for s[1].Value.Uint64() < queued {
+		if time.Now().After(deadline) {
+			panic(fmt.Sprintf("runtime cleanups: %d of %d run after a minute", s[1].Value.Uint64(), queued))
+		}
+		time.Sleep(100 * time.Microsecond) // wait for a condition, not for luck
+		metrics.Read(s)
+	}
 }

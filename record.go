@@ -61,9 +61,10 @@ type recorder interface {
 // registry maps object hashes to records. It is sharded to keep
 // concurrent NewRef calls on different objects from contending.
 var registry [64]struct {
-	mu sync.Mutex
-	m  map[uint64]regNode
-	_  [48]byte // keep shards on separate cache lines
+	mu   sync.Mutex
+	m    map[uint64]regNode
+	size shrinker
+	_    [40]byte // keep shards on separate cache lines
 }
 
 // regNode is a registry slot. Two records share a hash only when they are
@@ -135,6 +136,7 @@ func recordFor[T any](obj *T) *record[T] {
 		sh.m = make(map[uint64]regNode)
 	}
 	sh.m[r.hash] = n
+	sh.size.added(len(sh.m))
 	sh.mu.Unlock()
 	runtime.AddCleanup(obj, (*record[T]).cleanup, r)
 	return r
@@ -158,6 +160,7 @@ func unregister(r recorder, h uint64) {
 	}
 	if len(kept) == 0 {
 		delete(sh.m, h)
+		sh.m = shrink(sh.m, &sh.size)
 		return
 	}
 	var rebuilt *regNode

@@ -400,36 +400,3 @@ func TestCallbackMayReenterThePackage(t *testing.T) {
 	runtime.KeepAlive(keep)
 	runtime.KeepAlive(r)
 }
-
-// Rule 3: creating and dropping references to a long-lived object leaves
-// nothing behind: once the record prunes, it keeps only live hooks, and
-// memory is where it was.
-func TestNewRefFuncChurnIsFlat(t *testing.T) {
-	o := newNode(1)
-	keep := NewRefFunc(o, func(*Ref[node]) {})
-	rec := recordFor(o)
-	settled := func() usage {
-		runtime.GC()
-		rec.mu.Lock()
-		rec.prune()
-		hooks := len(rec.hooks)
-		rec.mu.Unlock()
-		if hooks != 1 {
-			t.Fatalf("%d hooks kept after a prune, want the 1 live one", hooks)
-		}
-		return memory()
-	}
-	const n = 1_000_000
-	churn := func(k int) {
-		for range k {
-			NewRefFunc(o, func(*Ref[node]) {})
-		}
-	}
-	churn(n / 10)
-	before := settled()
-	churn(n - n/10)
-	after := settled()
-	checkFlat(t, "1e6 NewRefFunc", before, after)
-	runtime.KeepAlive(keep)
-	runtime.KeepAlive(o)
-}

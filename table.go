@@ -42,7 +42,8 @@ type shard[K comparable, S slot[S]] struct {
 	n      int    // entries, dead or alive, in m
 	swept  uint64 // gcCycles at the last sweep
 	growAt int    // n at which a write sweeps
-	_      [24]byte
+	size   shrinker
+	_      [16]byte
 }
 
 // shardCount is a power of two, enough for concurrent callers on every
@@ -89,6 +90,7 @@ func (sh *shard[K, S]) put(k K, s S) {
 	}
 	old, had := sh.m[k]
 	sh.m[k] = s
+	sh.size.added(len(sh.m))
 	if had {
 		sh.n -= old.size()
 	}
@@ -104,6 +106,7 @@ func (sh *shard[K, S]) remove(k K) {
 	if old, ok := sh.m[k]; ok {
 		sh.n -= old.size()
 		delete(sh.m, k)
+		sh.m = shrink(sh.m, &sh.size)
 	}
 }
 
@@ -124,6 +127,7 @@ func (sh *shard[K, S]) sweepIfStale() {
 			sh.m[k] = kept
 		}
 	}
+	sh.m = shrink(sh.m, &sh.size)
 }
 
 // len returns the number of live entries; exact after runtime.GC.
@@ -143,8 +147,7 @@ func (t *table[K, S]) clear() {
 	for i := range t.all() {
 		sh := &t.all()[i]
 		sh.mu.Lock()
-		clear(sh.m)
-		sh.n = 0
+		sh.m, sh.n, sh.size = nil, 0, shrinker{} // give the memory back
 		sh.mu.Unlock()
 	}
 }

@@ -152,24 +152,3 @@ func TestWeakKeyMapNilPanics(t *testing.T) {
 		})
 	}
 }
-
-func TestWeakKeyMapChurnIsFlat(t *testing.T) {
-	var m WeakKeyMap[node, int]
-	var s WeakSet[node]
-	objs := []*node{newNode(1), newNode(2), newNode(3)}
-	churn := func(k int) {
-		for i := range k {
-			o := objs[i%len(objs)]
-			m.Store(o, i)
-			m.Delete(o)
-			s.Add(o)
-			s.Remove(o)
-		}
-	}
-	churn(100_000)
-	before := memory()
-	churn(900_000)
-	after := memory()
-	checkFlat(t, "1e6 Store+Delete and Add+Remove", before, after)
-	runtime.KeepAlive(objs)
-}

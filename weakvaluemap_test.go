@@ -286,22 +286,3 @@ func TestWeakValueMapUpdateCloneValueRefs(t *testing.T) {
 	runtime.KeepAlive(a)
 	runtime.KeepAlive(b)
 }
-
-// Rule 3: storing and deleting the same long-lived object leaves nothing
-// behind.
-func TestWeakValueMapChurnIsFlat(t *testing.T) {
-	var m WeakValueMap[int, node]
-	o := newNode(1)
-	churn := func(k int) {
-		for i := range k {
-			m.Store(i%8, o)
-			m.Delete(i % 8)
-		}
-	}
-	churn(100_000)
-	before := memory()
-	churn(900_000)
-	after := memory()
-	checkFlat(t, "1e6 Store+Delete", before, after)
-	runtime.KeepAlive(o)
-}

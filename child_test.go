@@ -1,0 +1,142 @@
+package weakref
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"runtime"
+	"strings"
+	"testing"
+)
+
+// The child tests run this test binary again as a plain program, chosen
+// by WEAKREF_CHILD, for what only a whole process can show: what the
+// runtime reports at a collection, and what happens when main returns.
+func TestMain(m *testing.M) {
+	child, ok := children[os.Getenv("WEAKREF_CHILD")]
+	if !ok {
+		os.Exit(m.Run())
+	}
+	child()
+	os.Exit(0) // main returns
+}
+
+var children = map[string]func(){
+	"every-type":  everyTypeMain,
+	"leaky":       leakyMain,
+	"shutdown":    shutdownMain,
+	"no-shutdown": noShutdownMain,
+}
+
+// runChild runs the named child with extra environment and returns its
+// combined output and error.
+func runChild(t *testing.T, name string, env ...string) (string, error) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), append(env, "WEAKREF_CHILD="+name)...)
+	out, err := cmd.CombinedOutput()
+	return string(out), err
+}
+
+// everyTypeMain uses every type correctly, lets objects die, and collects
+// several times, so that the runtime's checks look at every kind of record
+// this package makes.
+func everyTypeMain() {
+	var vm WeakValueMap[int, node]
+	var km WeakKeyMap[node, string]
+	var ws WeakSet[node]
+	live := []*node{newNode(1), newNode(2), newNode(3)}
+	for round := range 3 {
+		for i, o := range live {
+			NewRef(o)
+			NewRefFunc(o, func(*Ref[node]) {})
+			NewProxyFunc(o, func(*Proxy[node]) {})
+			NewWeakMethod(o, func(o *node) func() int { return func() int { return o.a } })
+			NewFinalize(o, func(s string) {}, "side data, not the object")
+			vm.Store(i, o)
+			km.Store(o, "value")
+			ws.Add(o)
+		}
+		dying := newNode(100 + round)
+		NewRefFunc(dying, func(*Ref[node]) {})
+		NewFinalize(dying, func(int) {}, round)
+		vm.Store(100+round, dying)
+		dying = nil
+		Collect()
+	}
+	fmt.Println("every type used:", vm.Len(), km.Len(), ws.Len())
+	runtime.KeepAlive(live)
+}
+
+// holder lets leakyMain hide the object inside the finalizer's argument,
+// where NewFinalize's own check cannot see it.
+type holder struct{ n *node }
+
+// leakyMain is the negative control: a finalizer whose argument refers to
+// its object, which keeps the object alive forever.
+func leakyMain() {
+	o := newNode(1)
+	NewFinalize(o, func(holder) {}, holder{o})
+	o = nil
+	runtime.GC()
+	runtime.GC()
+}
+
+// With checkfinalizers=1 the runtime checks every cleanup at each
+// collection and ends the program if an object is reachable from its own
+// cleanup. A program using every type correctly must get no report; the
+// leaky control proves that the check is on and sees through this
+// package's records.
+func TestCheckFinalizersReportsNothing(t *testing.T) {
+	out, err := runChild(t, "every-type", "GODEBUG=checkfinalizers=1")
+	if err != nil || strings.Contains(out, "detected possible issues") || !strings.Contains(out, "every type used: 3 3 3") {
+		t.Fatalf("child: %v\n%s", err, out)
+	}
+	out, err = runChild(t, "leaky", "GODEBUG=checkfinalizers=1")
+	if err == nil || !strings.Contains(out, "detected possible issues") || !strings.Contains(out, "is reachable from") {
+		t.Fatalf("the leaky control was not reported: %v\n%s", err, out)
+	}
+}
+
+// program holds the child's long-lived objects, as a real program's
+// package-level state would.
+var program []*node
+
+// shutdownMain is a program that ends main with defer Shutdown: its atexit
+// finalizers run newest first, each once; the one run early, the detached
+// one and the one not atexit do not run at exit.
+func shutdownMain() {
+	defer Shutdown()
+	say := func(s string) { fmt.Println(s) }
+	for i := range 6 {
+		program = append(program, newNode(i))
+	}
+	NewFinalize(program[0], say, "finalizer 1")
+	NewFinalize(program[1], say, "finalizer 2")
+	NewFinalize(program[1], say, "finalizer 3")
+	NewFinalize(program[2], say, "called early").Call()
+	NewFinalize(program[3], say, "detached").Detach()
+	NewFinalize(program[4], say, "not atexit").SetAtexit(false)
+	NewFinalize(program[5], say, "finalizer 4")
+	fmt.Println("main returns")
+}
+
+// noShutdownMain is the same program without Shutdown: Go runs nothing
+// at exit.
+func noShutdownMain() {
+	program = append(program, newNode(0))
+	NewFinalize(program[0], func(string) { fmt.Println("finalizer ran") }, "")
+	fmt.Println("main returns")
+}
+
+func TestShutdownAtMainReturn(t *testing.T) {
+	out, err := runChild(t, "shutdown")
+	want := "called early\nmain returns\nfinalizer 4\nfinalizer 3\nfinalizer 2\nfinalizer 1\n"
+	if err != nil || out != want {
+		t.Fatalf("child: %v; output:\n%s\nwant:\n%s", err, out, want)
+	}
+	out, err = runChild(t, "no-shutdown")
+	if err != nil || out != "main returns\n" {
+		t.Fatalf("child without Shutdown: %v; output:\n%s", err, out)
+	}
+}

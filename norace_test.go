@@ -1,0 +1,5 @@
+//go:build !race
+
+package weakref
+
+const raceSlowdown = 1
