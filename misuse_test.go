@@ -4,7 +4,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 )
@@ -18,7 +17,7 @@ import (
 func TestVetReportsCopiedCollections(t *testing.T) {
 	goCmd, err := exec.LookPath("go")
 	if err != nil {
-		goCmd = filepath.Join(runtime.GOROOT(), "bin", "go")
+		goCmd = filepath.Join(os.Getenv("GOROOT"), "bin", "go") // set by go test
 	}
 	repo, err := os.Getwd()
 	if err != nil {

@@ -14,10 +14,9 @@ type churnConfig struct {
 	n, rounds, size int
 }
 
-// A blob is one cached object: a pointer, so the collector scans it, and
-// a payload of the configured size.
+// A blob is one cached object: a slice header and its payload, together
+// the configured size.
 type blob struct {
-	next    *blob
 	payload []byte
 }
 
@@ -88,7 +87,7 @@ func churn(name string, c cache, cfg churnConfig, progress io.Writer) []sample {
 	for r := range cfg.rounds {
 		inUse = make([]*blob, cfg.n) // the previous round's objects go out of use
 		for i := range inUse {
-			inUse[i] = &blob{payload: make([]byte, cfg.size-16)}
+			inUse[i] = &blob{payload: make([]byte, max(cfg.size-24, 0))}
 			c.store(key, inUse[i])
 			key++
 			if i%(cfg.n/10+1) == 0 {
