@@ -630,3 +630,54 @@ func ExampleWeakSet_Equal() {
 	fmt.Println(s.Equal(slices.Values([]*Element{b, a, b})), s.Equal(slices.Values([]*Element{a})))
 	// Output: true false
 }
+
+func ExampleWeakValueMap_Store() {
+	var m weakref.WeakValueMap[string, ExpensiveObject]
+	a, b := newExpensive("a"), newExpensive("b")
+	m.Store("k", a)
+	m.Store("k", b) // replaces
+	v, _ := m.Load("k")
+	fmt.Println(v.name, m.Len())
+	runtime.KeepAlive(a)
+	// Output: b 1
+}
+
+func ExampleWeakValueMap_Load() {
+	var m weakref.WeakValueMap[string, ExpensiveObject]
+	obj := newExpensive("big data")
+	m.Store("k", obj)
+	v, ok := m.Load("k")
+	fmt.Println(v.name, ok)
+	_, ok = m.Load("absent")
+	fmt.Println(ok)
+	obj, v = nil, nil
+	runtime.GC()
+	_, ok = m.Load("k") // collected: gone, without Collect
+	fmt.Println(ok)
+	// Output:
+	// big data true
+	// false
+	// false
+}
+
+func ExampleWeakKeyMap_Store() {
+	var d weakref.WeakKeyMap[Key, int]
+	k := newKey("k")
+	d.Store(k, 1)
+	d.Store(k, 2) // replaces the value; the key is still held weakly
+	v, _ := d.Load(k)
+	fmt.Println(v, d.Len())
+	// Output: 2 1
+}
+
+func ExampleWeakKeyMap_Load() {
+	var d weakref.WeakKeyMap[Key, string]
+	k := newKey("k")
+	d.Store(k, "side data")
+	fmt.Println(d.Load(k))
+	v, ok := d.Load(newKey("k")) // another object, though an equal one
+	fmt.Printf("%q %v\n", v, ok)
+	// Output:
+	// side data true
+	// "" false
+}

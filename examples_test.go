@@ -256,7 +256,7 @@ func ExampleFinalize_Call() {
 	// false
 }
 
-func ExampleFinalize_detach() {
+func ExampleFinalize_Detach() {
 	obj := newMyClass("obj")
 	f := weakref.NewFinalize(obj, func(string) { fmt.Println("never printed") }, "")
 	got, ok := f.Detach()
@@ -377,4 +377,138 @@ func ExampleWeakMethod() {
 	// Output:
 	// 10.0.0.1:80
 	// false false
+}
+
+func ExampleRef_Value() {
+	obj := newMyClass("obj")
+	r := weakref.NewRef(obj)
+	fmt.Println(r.Value().name)
+	obj = nil
+	runtime.GC()
+	fmt.Println(r.Value())
+	// Output:
+	// obj
+	// <nil>
+}
+
+func ExampleProxy_Value() {
+	obj := newMyClass("obj")
+	p := weakref.NewProxy(obj)
+	o, err := p.Value()
+	fmt.Println(o.name, err)
+	o, obj = nil, nil
+	runtime.GC()
+	_, err = p.Value()
+	fmt.Println(errors.Is(err, weakref.ErrReferenceError))
+	// Output:
+	// obj <nil>
+	// true
+}
+
+func ExampleProxy_Alive() {
+	obj := newMyClass("obj")
+	p := weakref.NewProxy(obj)
+	fmt.Println(p.Alive())
+	obj = nil
+	runtime.GC()
+	fmt.Println(p.Alive())
+	// Output:
+	// true
+	// false
+}
+
+func ExampleProxy_Callback() {
+	obj := newMyClass("obj")
+	fmt.Println(weakref.NewProxy(obj).Callback() == nil)
+	p := weakref.NewProxyFunc(obj, func(*weakref.Proxy[MyClass]) {})
+	fmt.Println(p.Callback() != nil)
+	// Output:
+	// true
+	// true
+}
+
+func ExampleProxy_String() {
+	obj := newMyClass("obj")
+	p := weakref.NewProxy(obj)
+	fmt.Println(strings.Contains(p.String(), "to '*weakref_test.MyClass'"))
+	obj = nil
+	runtime.GC()
+	fmt.Println(strings.HasSuffix(p.String(), "; dead>"))
+	// Output:
+	// true
+	// true
+}
+
+func ExampleFinalize_Alive() {
+	f := weakref.NewFinalize(newMyClass("obj"), func(string) {}, "")
+	fmt.Println(f.Alive())
+	weakref.Collect()
+	fmt.Println(f.Alive())
+	// Output:
+	// true
+	// false
+}
+
+// A finalizer that should run only when its object is collected, not at
+// Shutdown, turns atexit off.
+func ExampleFinalize_SetAtexit() {
+	obj := newMyClass("obj")
+	f := weakref.NewFinalize(obj, func(string) { fmt.Println("ran") }, "")
+	f.SetAtexit(false)
+	fmt.Println("Shutdown ran", weakref.Shutdown())
+	obj = nil
+	weakref.Collect()
+	// Output:
+	// Shutdown ran 0
+	// ran
+}
+
+func ExampleUnraisableError_Error() {
+	e := &weakref.UnraisableError{Value: "boom", Where: "finalizer for *main.Conn"}
+	fmt.Println(e.Error())
+	// Output: weakref: panic in finalizer for *main.Conn: boom
+}
+
+func ExampleUnraisableError_Unwrap() {
+	e := &weakref.UnraisableError{Value: weakref.ErrReferenceError}
+	fmt.Println(e.Unwrap() == weakref.ErrReferenceError, errors.Is(e, weakref.ErrReferenceError))
+	fmt.Println((&weakref.UnraisableError{Value: "not an error"}).Unwrap())
+	// Output:
+	// true true
+	// <nil>
+}
+
+func ExampleNewWeakMethod() {
+	conn := &Conn{addr: "10.0.0.1:80"}
+	m := weakref.NewWeakMethod(conn, func(c *Conn) func() string { return c.Addr })
+	addr, _ := m.Value()
+	fmt.Println(addr())
+	// Output: 10.0.0.1:80
+}
+
+func ExampleWeakMethod_Value() {
+	conn := &Conn{addr: "10.0.0.1:80"}
+	m := weakref.NewWeakMethod(conn, func(c *Conn) func() string { return c.Addr })
+	if addr, ok := m.Value(); ok { // addr holds conn while it lives
+		fmt.Println(addr())
+	}
+	conn = nil
+	runtime.GC()
+	addr, ok := m.Value()
+	fmt.Println(addr == nil, ok)
+	// Output:
+	// 10.0.0.1:80
+	// true false
+}
+
+func ExampleWeakMethod_Alive() {
+	conn := &Conn{addr: "10.0.0.1:80"}
+	m := weakref.NewWeakMethod(conn, func(c *Conn) func() string { return c.Addr })
+	fmt.Println(m.Alive())
+	conn = nil
+	runtime.GC()
+	fmt.Println(m.Alive())
+	// Output:
+	// true
+	// false
 }

@@ -1,142 +1,87 @@
 package weakref
 
 import (
-	"fmt"
 	"runtime"
 	"sync"
 	"testing"
 	"weak"
 )
 
-// obj16 is the 16-byte test object the performance targets are stated
-// for: one pointer and one word.
+// The benchmarks set the library beside baselines in the same run:
+//
+//   - impl=strong: a plain map under a sync.Mutex, holding strong
+//     pointers, baseline (a);
+//   - impl=hand: what a Go user writes by hand, a map of weak.Pointer
+//     under a mutex with a runtime.AddCleanup per entry, baseline (b);
+//   - impl=lib: this package;
+//   - the raw runtime primitives, in BenchmarkCore.
+//
+// Objects are 16, 64 and 256 bytes, each holding a pointer; maps hold
+// benchEntries of them. Sub-benchmark names are key=value pairs so that
+// benchstat can put the implementations side by side:
+//
+//	benchstat -col /impl bench.txt
+//
+// BENCHMARKS.md gives the commands and one run's results.
+
 type obj16 struct {
 	next *obj16
 	a    int
 }
 
-var sinkPtr *obj16
-
-// The core benchmarks set each operation beside the raw runtime
-// primitive it is built on, in the same run.
-func BenchmarkCore(b *testing.B) {
-	b.Run("weak.Make/new", func(b *testing.B) {
-		b.ReportAllocs()
-		keep := make([]*obj16, 0, 1<<20)
-		for b.Loop() {
-			o := &obj16{}
-			keep = append(keep, o)
-			_ = weak.Make(o)
-		}
-		runtime.KeepAlive(keep)
-	})
-	b.Run("weak.Make+AddCleanup/new", func(b *testing.B) {
-		b.ReportAllocs()
-		keep := make([]*obj16, 0, 1<<20)
-		for b.Loop() {
-			o := &obj16{}
-			keep = append(keep, o)
-			_ = weak.Make(o)
-			runtime.AddCleanup(o, func(int) {}, 0)
-		}
-		runtime.KeepAlive(keep)
-	})
-	b.Run("NewRef/new", func(b *testing.B) {
-		b.ReportAllocs()
-		keep := make([]*obj16, 0, 1<<20)
-		for b.Loop() {
-			o := &obj16{}
-			keep = append(keep, o)
-			NewRef(o)
-		}
-		runtime.KeepAlive(keep)
-	})
-	b.Run("weak.Make/existing", func(b *testing.B) {
-		o := &obj16{}
-		_ = weak.Make(o)
-		b.ReportAllocs()
-		for b.Loop() {
-			_ = weak.Make(o)
-		}
-	})
-	b.Run("NewRef/existing", func(b *testing.B) {
-		o := &obj16{}
-		r := NewRef(o)
-		b.ReportAllocs()
-		for b.Loop() {
-			NewRef(o)
-		}
-		runtime.KeepAlive(r)
-	})
-	b.Run("NewRefFunc/existing", func(b *testing.B) {
-		o := &obj16{}
-		cb := func(*Ref[obj16]) {}
-		b.ReportAllocs()
-		for b.Loop() {
-			NewRefFunc(o, cb)
-		}
-		runtime.KeepAlive(o)
-	})
-	b.Run("NewFinalize/new", func(b *testing.B) {
-		b.ReportAllocs()
-		keep := make([]*obj16, 0, 1<<20)
-		for b.Loop() {
-			o := &obj16{}
-			keep = append(keep, o)
-			NewFinalize(o, func(int) {}, 0)
-		}
-		b.StopTimer()
-		Shutdown() // do not leave a million finalizers behind
-		runtime.KeepAlive(keep)
-	})
-	b.Run("weak.Pointer.Value", func(b *testing.B) {
-		o := &obj16{}
-		wp := weak.Make(o)
-		for b.Loop() {
-			sinkPtr = wp.Value()
-		}
-	})
-	b.Run("Ref.Value", func(b *testing.B) {
-		o := &obj16{}
-		r := NewRef(o)
-		for b.Loop() {
-			sinkPtr = r.Value()
-		}
-	})
+type obj64 struct {
+	next *obj64
+	a    [7]int
 }
 
-// valueMap is the behaviour the map benchmarks measure, implemented by the
-// library and by the baselines.
-type valueMap interface {
-	Store(k int, v *obj16)
-	Load(k int) (*obj16, bool)
-	Range(f func(k int, v *obj16) bool)
+type obj256 struct {
+	next *obj256
+	a    [31]int
 }
 
-// strongMap is baseline (a): a plain map under a mutex, holding strong
-// pointers.
-type strongMap struct {
+// benchEntries is the size of every filled map.
+const benchEntries = 1_000_000
+
+// stride visits the entries of a filled map in an order that defeats the
+// caches and the prefetcher, as lookups in a large service map would.
+const stride = 7919
+
+func forSizes(b *testing.B, f16, f64, f256 func(b *testing.B)) {
+	b.Run("size=16B", f16)
+	b.Run("size=64B", f64)
+	b.Run("size=256B", f256)
+}
+
+// valueMap is the behaviour the value-map benchmarks measure.
+type valueMap[T any] interface {
+	Store(k int, v *T)
+	Load(k int) (*T, bool)
+	Range(f func(k int, v *T) bool)
+	Len() int
+}
+
+type strongMap[T any] struct {
 	mu sync.Mutex
-	m  map[int]*obj16
+	m  map[int]*T
 }
 
-func (m *strongMap) Store(k int, v *obj16) {
+func (m *strongMap[T]) Store(k int, v *T) {
 	m.mu.Lock()
 	if m.m == nil {
-		m.m = make(map[int]*obj16)
+		m.m = make(map[int]*T)
 	}
 	m.m[k] = v
 	m.mu.Unlock()
 }
 
-func (m *strongMap) Load(k int) (*obj16, bool) {
+func (m *strongMap[T]) Load(k int) (*T, bool) {
 	m.mu.Lock()
 	v, ok := m.m[k]
 	m.mu.Unlock()
 	return v, ok
 }
 
-func (m *strongMap) Range(f func(int, *obj16) bool) {
+func (m *strongMap[T]) Range(f func(int, *T) bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for k, v := range m.m {
@@ -146,18 +91,22 @@ func (m *strongMap) Range(f func(int, *obj16) bool) {
 	}
 }
 
-// handWeakMap is baseline (b): what a Go user writes by hand, a map of
-// weak pointers under a mutex with a runtime cleanup per entry.
-type handWeakMap struct {
-	mu sync.Mutex
-	m  map[int]weak.Pointer[obj16]
+func (m *strongMap[T]) Len() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return len(m.m)
 }
 
-func (m *handWeakMap) Store(k int, v *obj16) {
+type handWeakMap[T any] struct {
+	mu sync.Mutex
+	m  map[int]weak.Pointer[T]
+}
+
+func (m *handWeakMap[T]) Store(k int, v *T) {
 	wp := weak.Make(v)
 	m.mu.Lock()
 	if m.m == nil {
-		m.m = make(map[int]weak.Pointer[obj16])
+		m.m = make(map[int]weak.Pointer[T])
 	}
 	m.m[k] = wp
 	m.mu.Unlock()
@@ -170,7 +119,7 @@ func (m *handWeakMap) Store(k int, v *obj16) {
 	}, k)
 }
 
-func (m *handWeakMap) Load(k int) (*obj16, bool) {
+func (m *handWeakMap[T]) Load(k int) (*T, bool) {
 	m.mu.Lock()
 	wp, ok := m.m[k]
 	m.mu.Unlock()
@@ -181,9 +130,9 @@ func (m *handWeakMap) Load(k int) (*obj16, bool) {
 	return v, v != nil
 }
 
-func (m *handWeakMap) Range(f func(int, *obj16) bool) {
+func (m *handWeakMap[T]) Range(f func(int, *T) bool) {
 	m.mu.Lock()
-	snap := make(map[int]weak.Pointer[obj16], len(m.m))
+	snap := make(map[int]weak.Pointer[T], len(m.m))
 	for k, wp := range m.m {
 		snap[k] = wp
 	}
@@ -195,9 +144,15 @@ func (m *handWeakMap) Range(f func(int, *obj16) bool) {
 	}
 }
 
-type libValueMap struct{ WeakValueMap[int, obj16] }
+func (m *handWeakMap[T]) Len() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return len(m.m)
+}
 
-func (m *libValueMap) Range(f func(int, *obj16) bool) {
+type libValueMap[T any] struct{ WeakValueMap[int, T] }
+
+func (m *libValueMap[T]) Range(f func(int, *T) bool) {
 	for k, v := range m.All() {
 		if !f(k, v) {
 			return
@@ -205,95 +160,209 @@ func (m *libValueMap) Range(f func(int, *obj16) bool) {
 	}
 }
 
-var valueMaps = []func() valueMap{
-	func() valueMap { return new(strongMap) },
-	func() valueMap { return new(handWeakMap) },
-	func() valueMap { return new(libValueMap) },
+type impl[M any] struct {
+	name string
+	mk   func() M
 }
 
-const benchEntries = 100_000
+func valueMaps[T any]() []impl[valueMap[T]] {
+	return []impl[valueMap[T]]{
+		{"strong", func() valueMap[T] { return new(strongMap[T]) }},
+		{"hand", func() valueMap[T] { return new(handWeakMap[T]) }},
+		{"lib", func() valueMap[T] { return new(libValueMap[T]) }},
+	}
+}
+
+// eachNew runs f on a new object, and its index, in each iteration, and
+// keeps every object alive to the end.
+func eachNew[T any](b *testing.B, f func(i int, o *T)) {
+	keep := make([]*T, 0, benchEntries)
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		o := new(T)
+		keep = append(keep, o)
+		f(i, o)
+		i++
+	}
+	runtime.KeepAlive(keep)
+}
+
+// objects returns n new objects.
+func objects[T any](n int) []*T {
+	objs := make([]*T, n)
+	for i := range objs {
+		objs[i] = new(T)
+	}
+	return objs
+}
 
 func BenchmarkValueMap(b *testing.B) {
-	for _, mk := range valueMaps {
-		name := fmt.Sprintf("%T", mk())
-		b.Run("Store/new/"+name, func(b *testing.B) {
-			m := mk()
-			keep := make([]*obj16, 0, 1<<20)
+	forSizes(b, benchValueMap[obj16], benchValueMap[obj64], benchValueMap[obj256])
+}
+
+func benchValueMap[T any](b *testing.B) {
+	for _, im := range valueMaps[T]() {
+		run := func(op string, f func(b *testing.B)) { b.Run("op="+op+"/impl="+im.name, f) }
+		run("StoreNew", func(b *testing.B) {
+			m := im.mk()
+			eachNew(b, m.Store)
+		})
+		// Objects that already have a weak pointer, as when one object is
+		// cached under a second key or in a second map.
+		run("StoreReferenced", func(b *testing.B) {
+			objs := objects[T](benchEntries)
+			for _, o := range objs {
+				_ = weak.Make(o)
+			}
+			m := im.mk()
 			b.ReportAllocs()
 			i := 0
 			for b.Loop() {
-				o := &obj16{}
-				keep = append(keep, o)
-				m.Store(i, o)
+				m.Store(i, objs[i%benchEntries])
 				i++
 			}
-			runtime.KeepAlive(keep)
+			runtime.KeepAlive(objs)
 		})
-		m, objs := filledValueMap(mk)
-		b.Run("Load/hit/"+name, func(b *testing.B) {
+		m, objs := filled(im.mk)
+		run("LoadHit", func(b *testing.B) {
 			i := 0
 			for b.Loop() {
-				sinkPtr, _ = m.Load(i % benchEntries)
-				i += 7919
+				m.Load(i % benchEntries)
+				i += stride
 			}
 		})
-		b.Run("Load/parallel/"+name, func(b *testing.B) {
+		run("LoadMiss", func(b *testing.B) {
+			i := 0
+			for b.Loop() {
+				m.Load(benchEntries + i%benchEntries)
+				i += stride
+			}
+		})
+		// ns/goroutine-op is the time one goroutine spends per Load while
+		// every core loads: the figure to compare with LoadHit.
+		run("LoadParallel", func(b *testing.B) {
 			b.RunParallel(func(pb *testing.PB) {
 				i := 0
 				for pb.Next() {
-					sinkPtr, _ = m.Load(i % benchEntries)
-					i += 7919
+					m.Load(i % benchEntries)
+					i += stride
 				}
 			})
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())*float64(runtime.GOMAXPROCS(0))/float64(b.N), "ns/goroutine-op")
 		})
 		// One op is one entry visited.
-		b.Run("Range/"+name, func(b *testing.B) {
+		run("Range", func(b *testing.B) {
 			for n := 0; n < b.N; {
-				m.Range(func(int, *obj16) bool {
+				m.Range(func(int, *T) bool {
 					n++
 					return n < b.N
 				})
 			}
 		})
 		runtime.KeepAlive(objs)
+		m, objs = nil, nil
+		// Churn under collection: every store replaces an entry whose
+		// object is garbage, so the collector runs all along and the map
+		// must drop what it collects.
+		run("Churn", func(b *testing.B) {
+			m := im.mk()
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				m.Store(i%benchEntries, new(T))
+				i++
+			}
+		})
 	}
 }
 
-func filledValueMap(mk func() valueMap) (valueMap, []*obj16) {
+// filled returns a map of benchEntries live objects, and the objects.
+func filled[T any](mk func() valueMap[T]) (valueMap[T], []*T) {
 	m := mk()
-	objs := make([]*obj16, benchEntries)
-	for i := range objs {
-		objs[i] = &obj16{a: i}
-		if i > 0 {
-			objs[i].next = objs[i-1] // all live for the run anyway
-		}
-		m.Store(i, objs[i])
+	objs := objects[T](benchEntries)
+	for i, o := range objs {
+		m.Store(i, o)
 	}
 	return m, objs
 }
 
+// BenchmarkReclaim times, per op, reclaiming a full map of benchEntries
+// dead objects: from runtime.GC until Len reports 0. The hand map waits
+// for its cleanups to run; the library's Len sweeps.
+func BenchmarkReclaim(b *testing.B) {
+	forSizes(b, benchReclaim[obj16], benchReclaim[obj64], benchReclaim[obj256])
+}
+
+func benchReclaim[T any](b *testing.B) {
+	for _, im := range valueMaps[T]()[1:] { // a strong map reclaims nothing
+		b.Run("impl="+im.name, func(b *testing.B) {
+			for b.Loop() {
+				b.StopTimer()
+				m, objs := filled(im.mk)
+				runtime.KeepAlive(objs)
+				objs = nil
+				b.StartTimer()
+				runtime.GC()
+				for m.Len() != 0 {
+					runtime.Gosched()
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/benchEntries, "ns/entry")
+		})
+	}
+}
+
+// BenchmarkMemory reports what a full map costs beyond its objects: live
+// heap plus the runtime's off-heap records (weak handles, cleanups), per
+// entry, after a collection.
+func BenchmarkMemory(b *testing.B) {
+	forSizes(b, benchMemory[obj16], benchMemory[obj64], benchMemory[obj256])
+}
+
+func benchMemory[T any](b *testing.B) {
+	for _, im := range valueMaps[T]() {
+		b.Run("impl="+im.name, func(b *testing.B) {
+			var perEntry float64
+			for b.Loop() {
+				objs := objects[T](benchEntries)
+				before := memory()
+				m := im.mk()
+				for i, o := range objs {
+					m.Store(i, o)
+				}
+				after := memory()
+				perEntry = (float64(after.heap+after.offHeap) - float64(before.heap+before.offHeap)) / benchEntries
+				runtime.KeepAlive(m)
+				runtime.KeepAlive(objs)
+			}
+			b.ReportMetric(perEntry, "B/entry")
+		})
+	}
+}
+
 // keyMap is the behaviour of weak-key maps and sets that the benchmarks
 // measure.
-type keyMap interface {
-	Store(k *obj16, v int)
-	Load(k *obj16) (int, bool)
+type keyMap[T any] interface {
+	Store(k *T, v int)
+	Load(k *T) (int, bool)
 }
 
-type strongKeyMap struct {
+type strongKeyMap[T any] struct {
 	mu sync.Mutex
-	m  map[*obj16]int
+	m  map[*T]int
 }
 
-func (m *strongKeyMap) Store(k *obj16, v int) {
+func (m *strongKeyMap[T]) Store(k *T, v int) {
 	m.mu.Lock()
 	if m.m == nil {
-		m.m = make(map[*obj16]int)
+		m.m = make(map[*T]int)
 	}
 	m.m[k] = v
 	m.mu.Unlock()
 }
 
-func (m *strongKeyMap) Load(k *obj16) (int, bool) {
+func (m *strongKeyMap[T]) Load(k *T) (int, bool) {
 	m.mu.Lock()
 	v, ok := m.m[k]
 	m.mu.Unlock()
@@ -302,27 +371,27 @@ func (m *strongKeyMap) Load(k *obj16) (int, bool) {
 
 // handWeakKeyMap is baseline (b) for weak keys: every lookup calls
 // weak.Make to find the key's weak pointer.
-type handWeakKeyMap struct {
+type handWeakKeyMap[T any] struct {
 	mu sync.Mutex
-	m  map[weak.Pointer[obj16]]int
+	m  map[weak.Pointer[T]]int
 }
 
-func (m *handWeakKeyMap) Store(k *obj16, v int) {
+func (m *handWeakKeyMap[T]) Store(k *T, v int) {
 	wp := weak.Make(k)
 	m.mu.Lock()
 	if m.m == nil {
-		m.m = make(map[weak.Pointer[obj16]]int)
+		m.m = make(map[weak.Pointer[T]]int)
 	}
 	m.m[wp] = v
 	m.mu.Unlock()
-	runtime.AddCleanup(k, func(wp weak.Pointer[obj16]) {
+	runtime.AddCleanup(k, func(wp weak.Pointer[T]) {
 		m.mu.Lock()
 		delete(m.m, wp)
 		m.mu.Unlock()
 	}, wp)
 }
 
-func (m *handWeakKeyMap) Load(k *obj16) (int, bool) {
+func (m *handWeakKeyMap[T]) Load(k *T) (int, bool) {
 	wp := weak.Make(k)
 	m.mu.Lock()
 	v, ok := m.m[wp]
@@ -330,49 +399,127 @@ func (m *handWeakKeyMap) Load(k *obj16) (int, bool) {
 	return v, ok
 }
 
-type libKeyMap struct{ WeakKeyMap[obj16, int] }
+type libKeyMap[T any] struct{ WeakKeyMap[T, int] }
 
-type libSet struct{ WeakSet[obj16] }
+type libSet[T any] struct{ WeakSet[T] }
 
-func (s *libSet) Store(k *obj16, _ int) { s.Add(k) }
-func (s *libSet) Load(k *obj16) (int, bool) {
-	return 0, s.Contains(k)
+func (s *libSet[T]) Store(k *T, _ int) { s.Add(k) }
+
+func (s *libSet[T]) Load(k *T) (int, bool) { return 0, s.Contains(k) }
+
+func keyMaps[T any]() []impl[keyMap[T]] {
+	return []impl[keyMap[T]]{
+		{"strong", func() keyMap[T] { return new(strongKeyMap[T]) }},
+		{"hand", func() keyMap[T] { return new(handWeakKeyMap[T]) }},
+		{"lib", func() keyMap[T] { return new(libKeyMap[T]) }},
+		{"libset", func() keyMap[T] { return new(libSet[T]) }},
+	}
 }
 
 func BenchmarkKeyMap(b *testing.B) {
-	for _, mk := range []func() keyMap{
-		func() keyMap { return new(strongKeyMap) },
-		func() keyMap { return new(handWeakKeyMap) },
-		func() keyMap { return new(libKeyMap) },
-		func() keyMap { return new(libSet) },
-	} {
-		name := fmt.Sprintf("%T", mk())
-		b.Run("Store/new/"+name, func(b *testing.B) {
-			m := mk()
-			keep := make([]*obj16, 0, 1<<20)
-			b.ReportAllocs()
-			for b.Loop() {
-				o := &obj16{}
-				keep = append(keep, o)
-				m.Store(o, 1)
-			}
-			runtime.KeepAlive(keep)
+	forSizes(b, benchKeyMap[obj16], benchKeyMap[obj64], benchKeyMap[obj256])
+}
+
+func benchKeyMap[T any](b *testing.B) {
+	for _, im := range keyMaps[T]() {
+		run := func(op string, f func(b *testing.B)) { b.Run("op="+op+"/impl="+im.name, f) }
+		run("StoreNew", func(b *testing.B) {
+			m := im.mk()
+			eachNew(b, func(i int, o *T) { m.Store(o, i) })
 		})
-		m := mk()
-		objs := make([]*obj16, benchEntries)
-		for i := range objs {
-			objs[i] = &obj16{a: i}
-			m.Store(objs[i], i)
+		m := im.mk()
+		objs := objects[T](benchEntries)
+		for i, o := range objs {
+			m.Store(o, i)
 		}
-		b.Run("Load/hit/"+name, func(b *testing.B) {
+		others := objects[T](benchEntries / 16) // never stored
+		run("LoadHit", func(b *testing.B) {
 			i := 0
 			for b.Loop() {
 				m.Load(objs[i%benchEntries])
-				i += 7919
+				i += stride
+			}
+		})
+		run("LoadMiss", func(b *testing.B) {
+			i := 0
+			for b.Loop() {
+				m.Load(others[i%len(others)])
+				i += stride
 			}
 		})
 		runtime.KeepAlive(objs)
+		runtime.KeepAlive(others)
 	}
+}
+
+var sink16 *obj16
+
+// The core benchmarks set each operation beside the raw runtime
+// primitive it is built on.
+func BenchmarkCore(b *testing.B) {
+	b.Run("op=New/impl=weak.Make", func(b *testing.B) {
+		eachNew(b, func(_ int, o *obj16) { weak.Make(o) })
+	})
+	b.Run("op=New/impl=weak.Make+AddCleanup", func(b *testing.B) {
+		eachNew(b, func(_ int, o *obj16) {
+			weak.Make(o)
+			runtime.AddCleanup(o, func(int) {}, 0)
+		})
+	})
+	refs := make([]*Ref[obj16], 0, benchEntries) // Refs live, as the caller would keep them
+	b.Run("op=New/impl=NewRef", func(b *testing.B) {
+		eachNew(b, func(_ int, o *obj16) { refs = append(refs, NewRef(o)) })
+	})
+	refs = refs[:0]
+	b.Run("op=New/impl=NewRefFunc", func(b *testing.B) {
+		cb := func(*Ref[obj16]) {}
+		eachNew(b, func(_ int, o *obj16) { refs = append(refs, NewRefFunc(o, cb)) })
+	})
+	refs = nil
+	b.Run("op=New/impl=NewFinalize", func(b *testing.B) {
+		eachNew(b, func(_ int, o *obj16) { NewFinalize(o, func(int) {}, 0) })
+		Shutdown() // do not leave a million finalizers behind
+	})
+	b.Run("op=Existing/impl=weak.Make", func(b *testing.B) {
+		o := new(obj16)
+		_ = weak.Make(o)
+		b.ReportAllocs()
+		for b.Loop() {
+			_ = weak.Make(o)
+		}
+	})
+	b.Run("op=Existing/impl=NewRef", func(b *testing.B) {
+		o := new(obj16)
+		r := NewRef(o)
+		b.ReportAllocs()
+		for b.Loop() {
+			NewRef(o)
+		}
+		runtime.KeepAlive(r)
+	})
+	// Value on one of a million objects, in cache-defeating order.
+	objs := objects[obj16](benchEntries)
+	wps := make([]weak.Pointer[obj16], len(objs))
+	refs = make([]*Ref[obj16], len(objs))
+	for i, o := range objs {
+		wps[i] = weak.Make(o)
+		refs[i] = NewRef(o)
+	}
+	b.Run("op=Value/impl=weak.Pointer", func(b *testing.B) {
+		i := 0
+		for b.Loop() {
+			sink16 = wps[i%benchEntries].Value()
+			i += stride
+		}
+	})
+	b.Run("op=Value/impl=Ref", func(b *testing.B) {
+		i := 0
+		for b.Loop() {
+			sink16 = refs[i%benchEntries].Value()
+			i += stride
+		}
+	})
+	runtime.KeepAlive(objs)
 }
 
 // BenchmarkRefChurn creates and drops callback Refs to one long-lived
