@@ -111,16 +111,12 @@ func (t *idTable[K, V]) load(key *K) (val V, ok bool) {
 // returns it with loaded true, as LoadOrStore does.
 func (t *idTable[K, V]) store(key *K, val V, onlyNew bool) (actual V, loaded bool) {
 	h := hashPtr(key)
-	sh := t.t.shardFor(h, true)
-	sh.mu.Lock()
-	if actual, loaded := t.update(sh, h, key, val, onlyNew); loaded {
-		sh.mu.Unlock()
-		return actual, true
-	}
-	sh.mu.Unlock()
-	// A new key: weak.Make walks the runtime's records for the object's
-	// span, so do it without the lock and look again after.
+	// weak.Make walks the runtime's records for the object's span, so do
+	// it before taking the lock. For a key already in the table it only
+	// finds the existing weak pointer; for a new one it saves a second
+	// locked lookup.
 	wp := weak.Make(key)
+	sh := t.t.shardFor(h, true)
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
 	if actual, loaded := t.update(sh, h, key, val, onlyNew); loaded {

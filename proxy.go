@@ -17,6 +17,7 @@ import (
 // The methods of a Proxy are safe for concurrent use by multiple
 // goroutines.
 type Proxy[T any] struct {
+	wp       weak.Pointer[T] // rec.wp, copied to save a memory access per Value
 	rec      *record[T]
 	callback func(*Proxy[T]) // guarded by rec.mu
 }
@@ -34,7 +35,7 @@ func NewProxy[T any](obj *T) *Proxy[T] {
 	if p := rec.proxy.Value(); p != nil {
 		return p
 	}
-	p := &Proxy[T]{rec: rec}
+	p := &Proxy[T]{wp: rec.wp, rec: rec}
 	rec.proxy = weak.Make(p)
 	return p
 }
@@ -52,7 +53,7 @@ func NewProxyFunc[T any](obj *T, callback func(*Proxy[T])) *Proxy[T] {
 		return NewProxy(obj)
 	}
 	rec := recordFor(obj)
-	p := &Proxy[T]{rec: rec, callback: callback}
+	p := &Proxy[T]{wp: rec.wp, rec: rec, callback: callback}
 	rec.addHook(hook[T]{proxy: weak.Make(p)})
 	return p
 }
@@ -60,7 +61,7 @@ func NewProxyFunc[T any](obj *T, callback func(*Proxy[T])) *Proxy[T] {
 // Value returns the object, or an error wrapping [ErrReferenceError] once
 // it has been collected.
 func (p *Proxy[T]) Value() (*T, error) {
-	if obj := p.rec.wp.Value(); obj != nil {
+	if obj := p.wp.Value(); obj != nil {
 		return obj, nil
 	}
 	return nil, fmt.Errorf("weakref: proxy to %T: %w", (*T)(nil), ErrReferenceError)
@@ -78,7 +79,7 @@ func (p *Proxy[T]) MustValue() *T {
 }
 
 // Alive reports whether the object has not been collected yet.
-func (p *Proxy[T]) Alive() bool { return p.rec.wp.Value() != nil }
+func (p *Proxy[T]) Alive() bool { return p.wp.Value() != nil }
 
 // Callback returns the callback given to [NewProxyFunc]: nil if there is
 // none, and from the moment the callback starts to run.
@@ -90,4 +91,4 @@ func (p *Proxy[T]) Callback() func(*Proxy[T]) {
 
 // String returns "<weakproxy at 0xADDR; to '*pkg.T' at 0xADDR>" while the
 // object lives and "<weakproxy at 0xADDR; dead>" after.
-func (p *Proxy[T]) String() string { return describe("weakproxy", p, p.rec.wp.Value()) }
+func (p *Proxy[T]) String() string { return describe("weakproxy", p, p.wp.Value()) }

@@ -19,6 +19,7 @@ import (
 // Unlike Python's, a Ref is not callable and is not hashable by its
 // object; use [Ref.Pointer] as a map key.
 type Ref[T any] struct {
+	wp       weak.Pointer[T] // rec.wp, copied to save a memory access per Value
 	rec      *record[T]
 	callback func(*Ref[T]) // guarded by rec.mu
 }
@@ -37,7 +38,7 @@ func NewRef[T any](obj *T) *Ref[T] {
 	if r := rec.ref.Value(); r != nil {
 		return r
 	}
-	r := &Ref[T]{rec: rec}
+	r := &Ref[T]{wp: rec.wp, rec: rec}
 	rec.ref = weak.Make(r)
 	return r
 }
@@ -61,7 +62,7 @@ func NewRefFunc[T any](obj *T, callback func(*Ref[T])) *Ref[T] {
 		return NewRef(obj)
 	}
 	rec := recordFor(obj)
-	r := &Ref[T]{rec: rec, callback: callback}
+	r := &Ref[T]{wp: rec.wp, rec: rec, callback: callback}
 	rec.addHook(hook[T]{ref: weak.Make(r)})
 	return r
 }
@@ -69,11 +70,11 @@ func NewRefFunc[T any](obj *T, callback func(*Ref[T])) *Ref[T] {
 // Value returns the object, or nil once it has been collected. It is
 // Python's r(). The result is a strong pointer: holding it keeps the
 // object alive.
-func (r *Ref[T]) Value() *T { return r.rec.wp.Value() }
+func (r *Ref[T]) Value() *T { return r.wp.Value() }
 
 // Alive reports whether the object has not been collected yet. The answer
 // may be stale as soon as it is returned; to use the object, call Value.
-func (r *Ref[T]) Alive() bool { return r.rec.wp.Value() != nil }
+func (r *Ref[T]) Alive() bool { return r.wp.Value() != nil }
 
 // Callback returns the callback given to [NewRefFunc]. It returns nil if
 // there is none, and from the moment the callback starts to run. It is
@@ -87,7 +88,7 @@ func (r *Ref[T]) Callback() func(*Ref[T]) {
 // Pointer returns the Go weak pointer to the object. All Refs to an object
 // return equal Pointers, which stay comparable and usable as map keys after
 // the object dies, where Python's hash(r) would fail.
-func (r *Ref[T]) Pointer() weak.Pointer[T] { return r.rec.wp }
+func (r *Ref[T]) Pointer() weak.Pointer[T] { return r.wp }
 
 // Equal is Python's == on weak references: while both objects are alive,
 // it reports whether they are the same object; otherwise whether r and

@@ -96,9 +96,38 @@ func (sh *shard[K, S]) put(k K, s S) {
 	}
 	sh.n += s.size()
 	if sh.n >= sh.growAt {
-		sh.sweepIfStale()
+		if sh.sampleDead() {
+			sh.sweepIfStale()
+		}
 		sh.growAt = max(2*sh.n, 64)
 	}
+}
+
+// sampleSize is how many slots a growing shard checks before it sweeps.
+// If a fifth of the entries are dead, a sample this size misses all of
+// them less than once in a thousand doublings.
+const sampleSize = 32
+
+// sampleDead reports whether a collection happened since the last sweep
+// and a sample of the slots holds a dead entry. A map that only grows then
+// never pays for a sweep, which resolves a weak pointer per entry: a cache
+// miss each, the most expensive part of a store. Map iteration starts at
+// a random slot and slots are in hash order, so the first slots are a
+// random sample. The caller holds sh.mu.
+func (sh *shard[K, S]) sampleDead() bool {
+	if gcCycles() == sh.swept {
+		return false
+	}
+	i := 0
+	for _, s := range sh.m {
+		if _, n := s.sweep(); n != s.size() {
+			return true
+		}
+		if i++; i == sampleSize {
+			break
+		}
+	}
+	return false
 }
 
 // remove deletes k. The caller holds sh.mu.
@@ -132,15 +161,63 @@ func (sh *shard[K, S]) sweepIfStale() {
 
 // len returns the number of live entries; exact after runtime.GC.
 func (t *table[K, S]) len() int {
+	shards := t.all()
+	t.sweepParallel(shards)
 	n := 0
-	for i := range t.all() {
-		sh := &t.all()[i]
+	for i := range shards {
+		sh := &shards[i]
 		sh.mu.Lock()
 		sh.sweepIfStale()
 		n += sh.n
 		sh.mu.Unlock()
 	}
 	return n
+}
+
+// parallelSweepMin is the number of entries from which len sweeps on every
+// core.
+const parallelSweepMin = 1 << 16
+
+// sweepParallel sweeps the shards on every core if there are enough
+// entries to repay starting goroutines. A sweep waits on a cache miss per
+// entry, so it scales with cores; reclaiming a million dead entries is the
+// case that needs it.
+func (t *table[K, S]) sweepParallel(shards []shard[K, S]) {
+	procs := runtime.GOMAXPROCS(0)
+	if procs == 1 || len(shards) < 2 {
+		return
+	}
+	total := 0
+	for i := range shards {
+		sh := &shards[i]
+		sh.mu.Lock()
+		if sh.swept != gcCycles() {
+			total += sh.n
+		}
+		sh.mu.Unlock()
+	}
+	if total < parallelSweepMin {
+		return
+	}
+	var next atomic.Int64
+	work := func() {
+		for i := next.Add(1) - 1; i < int64(len(shards)); i = next.Add(1) - 1 {
+			sh := &shards[i]
+			sh.mu.Lock()
+			sh.sweepIfStale()
+			sh.mu.Unlock()
+		}
+	}
+	var wg sync.WaitGroup
+	for range min(procs, len(shards)) - 1 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			work()
+		}()
+	}
+	work()
+	wg.Wait()
 }
 
 func (t *table[K, S]) clear() {

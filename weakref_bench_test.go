@@ -224,8 +224,18 @@ func benchValueMap[T any](b *testing.B) {
 			}
 			runtime.KeepAlive(objs)
 		})
-		m, objs := filled(im.mk)
+		// The filled map is made by the first benchmark that uses it, so
+		// that benchmarks left out by -bench do not pay for it.
+		var m valueMap[T]
+		var objs []*T
+		get := func() valueMap[T] {
+			if m == nil {
+				m, objs = filled(im.mk)
+			}
+			return m
+		}
 		run("LoadHit", func(b *testing.B) {
+			m := get()
 			i := 0
 			for b.Loop() {
 				m.Load(i % benchEntries)
@@ -233,6 +243,7 @@ func benchValueMap[T any](b *testing.B) {
 			}
 		})
 		run("LoadMiss", func(b *testing.B) {
+			m := get()
 			i := 0
 			for b.Loop() {
 				m.Load(benchEntries + i%benchEntries)
@@ -242,6 +253,7 @@ func benchValueMap[T any](b *testing.B) {
 		// ns/goroutine-op is the time one goroutine spends per Load while
 		// every core loads: the figure to compare with LoadHit.
 		run("LoadParallel", func(b *testing.B) {
+			m := get()
 			b.RunParallel(func(pb *testing.PB) {
 				i := 0
 				for pb.Next() {
@@ -253,6 +265,7 @@ func benchValueMap[T any](b *testing.B) {
 		})
 		// One op is one entry visited.
 		run("Range", func(b *testing.B) {
+			m := get()
 			for n := 0; n < b.N; {
 				m.Range(func(int, *T) bool {
 					n++
@@ -284,6 +297,7 @@ func filled[T any](mk func() valueMap[T]) (valueMap[T], []*T) {
 	for i, o := range objs {
 		m.Store(i, o)
 	}
+	runtime.GC() // no collection left running from the fill
 	return m, objs
 }
 
@@ -427,13 +441,20 @@ func benchKeyMap[T any](b *testing.B) {
 			m := im.mk()
 			eachNew(b, func(i int, o *T) { m.Store(o, i) })
 		})
-		m := im.mk()
-		objs := objects[T](benchEntries)
-		for i, o := range objs {
-			m.Store(o, i)
+		var m keyMap[T]
+		var objs, others []*T // others are never stored
+		get := func() keyMap[T] {
+			if m == nil {
+				m, objs, others = im.mk(), objects[T](benchEntries), objects[T](benchEntries/16)
+				for i, o := range objs {
+					m.Store(o, i)
+				}
+				runtime.GC() // no collection left running from the fill
+			}
+			return m
 		}
-		others := objects[T](benchEntries / 16) // never stored
 		run("LoadHit", func(b *testing.B) {
+			m := get()
 			i := 0
 			for b.Loop() {
 				m.Load(objs[i%benchEntries])
@@ -441,6 +462,7 @@ func benchKeyMap[T any](b *testing.B) {
 			}
 		})
 		run("LoadMiss", func(b *testing.B) {
+			m := get()
 			i := 0
 			for b.Loop() {
 				m.Load(others[i%len(others)])
@@ -449,6 +471,7 @@ func benchKeyMap[T any](b *testing.B) {
 		})
 		runtime.KeepAlive(objs)
 		runtime.KeepAlive(others)
+		m, objs, others = nil, nil, nil
 	}
 }
 
@@ -497,7 +520,21 @@ func BenchmarkCore(b *testing.B) {
 		}
 		runtime.KeepAlive(r)
 	})
-	// Value on one of a million objects, in cache-defeating order.
+	// Value on one object, in the cache, then on one of a million objects,
+	// in cache-defeating order: the Ref itself costs one more cache miss.
+	b.Run("op=ValueHot/impl=weak.Pointer", func(b *testing.B) {
+		o := new(obj16)
+		wp := weak.Make(o)
+		for b.Loop() {
+			sink16 = wp.Value()
+		}
+	})
+	b.Run("op=ValueHot/impl=Ref", func(b *testing.B) {
+		r := NewRef(new(obj16))
+		for b.Loop() {
+			sink16 = r.Value()
+		}
+	})
 	objs := objects[obj16](benchEntries)
 	wps := make([]weak.Pointer[obj16], len(objs))
 	refs = make([]*Ref[obj16], len(objs))
