@@ -98,11 +98,21 @@ func (t *idTable[K, V]) load(key *K) (val V, ok bool) {
 		return val, false
 	}
 	sh.mu.Lock()
-	defer sh.mu.Unlock()
-	if s, ok := sh.m[h]; ok {
+	s, found := sh.m[h]
+	if found && s.next != nil {
+		// A rare chain: its entries are updated in place, so resolve it
+		// under the lock.
+		defer sh.mu.Unlock()
 		if e := s.find(key); e != nil {
 			return e.val, true
 		}
+		return val, false
+	}
+	sh.mu.Unlock()
+	// Resolve the weak pointer outside the lock, from the copy: its cache
+	// misses then neither hold the lock nor wait for it.
+	if found && s.key.Value() == key {
+		return s.val, true
 	}
 	return val, false
 }
