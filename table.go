@@ -12,15 +12,16 @@ import (
 //
 //   - a cleanup per entry would double the runtime's records per object
 //     and the time to store one;
-//   - a sweep resolves weak pointers only in the caller's goroutine and
-//     only after a collection has finished, so it never keeps an
-//     unreachable object alive the way a background sweep or a cleanup
-//     that resolves weak pointers could.
+//   - a sweep runs only when the caller writes or asks for Len, never in
+//     the background, where resolving weak pointers while the collector
+//     marks would keep unreachable objects alive cycle after cycle.
 //
-// A shard sweeps on a write once it has doubled since its last sweep, and
-// on Len once a collection has happened since its last sweep, so writes
-// stay amortized constant time, memory stays within twice the live
-// entries, and Len is exact right after runtime.GC.
+// A shard that has doubled since its last sweep checks a sample of its
+// slots on the next write, and sweeps if a collection happened since its
+// last sweep and the sample holds a dead entry; Len sweeps every shard a
+// collection has passed since its last sweep, on every core for large
+// tables. So writes stay amortized constant time, dead entries stay a
+// small part of a growing map, and Len is exact right after runtime.GC.
 type table[K comparable, S slot[S]] struct {
 	shards atomic.Pointer[[]shard[K, S]]
 }
