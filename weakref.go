@@ -12,6 +12,28 @@
 // resources that must be released at a known time: the collector decides
 // when an object dies, and it may decide never to.
 //
+// # Types
+//
+//   - [Ref] is a weak reference: Value returns the object, or nil once it
+//     has been collected. [NewRefFunc] adds a callback that runs after the
+//     object is collected; Done gives a channel closed at that moment.
+//   - [Proxy] is a Ref whose Value reports [ErrReferenceError] instead of
+//     nil, and whose MustValue panics with it, as Python's proxies raise.
+//   - [WeakMethod] keeps a method's receiver weakly and binds the method
+//     on demand.
+//   - [Finalize] runs a function once after its object is collected, or
+//     earlier when called, and at exit under [Shutdown]; it can be
+//     detached.
+//   - [WeakValueMap] maps comparable keys to objects it holds weakly; an
+//     entry vanishes with its object.
+//   - [WeakKeyMap] maps objects, by identity and held weakly, to values;
+//     an entry vanishes with its key.
+//   - [WeakSet] is a set of objects held weakly, with Python's set
+//     algebra.
+//
+// [Collect], [Shutdown], [SetUnraisableHook], [GetWeakRefCount] and
+// [GetWeakRefs] complete Python's module.
+//
 // # Python names
 //
 //	weakref.ref(o)                    NewRef(o)
