@@ -131,12 +131,17 @@ func (s *stress) batch(r *rand.Rand, n int) error {
 			return fmt.Errorf("op %d: %w", i, err)
 		}
 	}
+	recs := make(map[int]*record[node], len(private)) // by object index a
+	for _, o := range private {
+		recs[o.b] = existingRecord(o)
+	}
 	private = nil
 	runtime.KeepAlive(private)
 	Collect()
 	for i := range n {
 		if got := ran[i].Load(); got != want[i] {
-			return fmt.Errorf("op %d: callbacks and finalizers ran %d times, want %d", i, got, want[i])
+			return fmt.Errorf("op %d: callbacks and finalizers ran %d times, want %d; %s",
+				i, got, want[i], describeRecord(recs[-i-1]))
 		}
 	}
 	runtime.KeepAlive(refs)
@@ -203,6 +208,7 @@ func (s *stress) op(r *rand.Rand, i int, held []*node, private *[]*node, refs *[
 	case 6:
 		// A callback that stores into the collection and makes new Refs.
 		o := newNode(k)
+		o.b = -i - 1 // the op that made it, for diagnostics
 		*private = append(*private, o)
 		want[i] = 2
 		*refs = append(*refs, NewRefFunc(o, func(*Ref[node]) {
@@ -215,8 +221,9 @@ func (s *stress) op(r *rand.Rand, i int, held []*node, private *[]*node, refs *[
 			s.callbacks.Add(1)
 		}))
 	case 7:
-		// A finalizer that re-enters, on an object also in the collections.
+		// A finalizer that re-enters.
 		o := newNode(k)
+		o.b = -i - 1
 		*private = append(*private, o)
 		want[i] = 1
 		NewFinalize(o, func(k int) {
@@ -247,4 +254,17 @@ func (s *stress) reenter(k int) {
 	NewRefFunc(o, func(*Ref[node]) {})
 	GetWeakRefCount(o)
 	runtime.KeepAlive(o)
+}
+
+// describeRecord says what became of a record whose hooks did not run.
+func describeRecord(r *record[node]) string {
+	if r == nil {
+		return "no record"
+	}
+	registered := false
+	for _, x := range allRecords() {
+		registered = registered || x == recorder(r)
+	}
+	return fmt.Sprintf("object collected %v, record fired %v, registered %v, %d hooks left",
+		r.collected(), r.fired.Load(), registered, len(r.hooks))
 }
