@@ -51,7 +51,12 @@ type stress struct {
 	ws WeakSet[node]
 
 	ops, callbacks, finalizers, reentries atomic.Int64
+	retries                               atomic.Int64 // batches that needed another Collect
 }
+
+// collectTries bounds the collections a batch may need before every due
+// callback and finalizer has run; see batch.
+const collectTries = 5
 
 // TestStress runs goroutines on every core that store, load, delete and
 // iterate the three collections, and create Refs, Proxies and finalizers
@@ -109,9 +114,9 @@ func TestStress(t *testing.T) {
 	for err := range errs {
 		t.Error(err)
 	}
-	t.Logf("%d workers, %v: %d operations, %d callbacks, %d finalizers, %d re-entrant calls, %d collections forced",
+	t.Logf("%d workers, %v: %d operations, %d callbacks, %d finalizers, %d re-entrant calls, %d collections forced, %d batches needed a second Collect",
 		workers, time.Since(start).Round(time.Millisecond), s.ops.Load(), s.callbacks.Load(),
-		s.finalizers.Load(), s.reentries.Load(), gcs.Load())
+		s.finalizers.Load(), s.reentries.Load(), gcs.Load(), s.retries.Load())
 }
 
 // batch runs n random operations, then drops the objects it made, calls
@@ -131,18 +136,39 @@ func (s *stress) batch(r *rand.Rand, n int) error {
 			return fmt.Errorf("op %d: %w", i, err)
 		}
 	}
-	recs := make(map[int]*record[node], len(private)) // by object index a
+	recs := make(map[int]*record[node], len(private)) // by op, for diagnostics
 	for _, o := range private {
 		recs[o.b] = existingRecord(o)
 	}
 	private = nil
 	runtime.KeepAlive(private)
-	Collect()
-	for i := range n {
-		if got := ran[i].Load(); got != want[i] {
-			return fmt.Errorf("op %d: callbacks and finalizers ran %d times, want %d; %s",
-				i, got, want[i], describeRecord(recs[-i-1]))
+	// The long mode saw, about once in 80,000 batches, a dropped object
+	// still alive after Collect, its record registered and unfired. Go does
+	// not promise that a collection reclaims every unreachable object (the
+	// registers of a goroutine preempted during the scan, for one, are
+	// scanned conservatively, and a stale pointer keeps an object for the
+	// cycle). So a batch gets up to collectTries collections; a callback
+	// lost or run twice fails however many it gets.
+	for try := 1; ; try++ {
+		Collect()
+		late := -1
+		for i := range n {
+			got := ran[i].Load()
+			if got > want[i] {
+				return fmt.Errorf("op %d: callbacks and finalizers ran %d times, want %d", i, got, want[i])
+			}
+			if got < want[i] && late < 0 {
+				late = i
+			}
 		}
+		if late < 0 {
+			break
+		}
+		if try == collectTries {
+			return fmt.Errorf("op %d: callbacks and finalizers ran %d times after %d collections, want %d; %s",
+				late, ran[late].Load(), try, want[late], describeRecord(recs[-late-1]))
+		}
+		s.retries.Add(1)
 	}
 	runtime.KeepAlive(refs)
 	runtime.KeepAlive(proxies)
