@@ -123,16 +123,22 @@ func (t *idTable[K, V]) store(key *K, val V, onlyNew bool) (actual V, loaded boo
 	h := hashPtr(key)
 	// weak.Make walks the runtime's records for the object's span, so do
 	// it before taking the lock. For a key already in the table it only
-	// finds the existing weak pointer; for a new one it saves a second
-	// locked lookup.
+	// finds the existing weak pointer.
 	wp := weak.Make(key)
 	sh := t.t.shardFor(h, true)
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
-	if actual, loaded := t.update(sh, h, key, val, onlyNew); loaded {
-		return actual, true
+	s := sh.m[h] // the zero slot if none: it matches no key
+	if e := s.find(key); e != nil {
+		if onlyNew {
+			return e.val, true
+		}
+		e.val = val
+		if e == &s {
+			sh.m[h] = s // s is a copy of the head
+		}
+		return val, true
 	}
-	s := sh.m[h]
 	if s.key.Value() == nil {
 		// No entry, or a dead object's entry at this address: take its place.
 		sh.put(h, idSlot[K, V]{key: wp, val: val, next: s.next})
@@ -140,28 +146,6 @@ func (t *idTable[K, V]) store(key *K, val V, onlyNew bool) (actual V, loaded boo
 		sh.put(h, idSlot[K, V]{key: wp, val: val, next: &s})
 	}
 	return val, false
-}
-
-// update sets the value of key's existing entry, unless onlyNew, and
-// returns the entry's value and true; or false if key has no entry. The
-// caller holds sh.mu.
-func (t *idTable[K, V]) update(sh *shard[uint64, idSlot[K, V]], h uint64, key *K, val V, onlyNew bool) (V, bool) {
-	s, ok := sh.m[h]
-	if !ok {
-		return val, false
-	}
-	e := s.find(key)
-	if e == nil {
-		return val, false
-	}
-	if onlyNew {
-		return e.val, true
-	}
-	e.val = val
-	if e == &s {
-		sh.m[h] = s // s is a copy of the head
-	}
-	return val, true
 }
 
 // remove deletes key's entry and returns its value.

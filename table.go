@@ -97,8 +97,8 @@ func (sh *shard[K, S]) put(k K, s S) {
 	}
 	sh.n += s.size()
 	if sh.n >= sh.growAt {
-		if sh.sampleDead() {
-			sh.sweepIfStale()
+		if c := gcCycles(); sh.sampleDead(c) {
+			sh.sweepIfStale(c)
 		}
 		sh.growAt = max(2*sh.n, 64)
 	}
@@ -109,14 +109,15 @@ func (sh *shard[K, S]) put(k K, s S) {
 // them less than once in a thousand doublings.
 const sampleSize = 32
 
-// sampleDead reports whether a collection happened since the last sweep
-// and a sample of the slots holds a dead entry. A map that only grows then
+// sampleDead reports whether a collection happened since the last sweep,
+// given c, the current gcCycles, and a sample of the slots holds a dead
+// entry. A map that only grows then
 // never pays for a sweep, which resolves a weak pointer per entry: a cache
 // miss each, the most expensive part of a store. Map iteration starts at
 // a random slot and slots are in hash order, so the first slots are a
 // random sample. The caller holds sh.mu.
-func (sh *shard[K, S]) sampleDead() bool {
-	if gcCycles() == sh.swept {
+func (sh *shard[K, S]) sampleDead(c uint64) bool {
+	if c == sh.swept {
 		return false
 	}
 	i := 0
@@ -141,9 +142,8 @@ func (sh *shard[K, S]) remove(k K) {
 }
 
 // sweepIfStale removes dead entries if a collection happened since the
-// last sweep. The caller holds sh.mu.
-func (sh *shard[K, S]) sweepIfStale() {
-	c := gcCycles()
+// last sweep, given c, the current gcCycles. The caller holds sh.mu.
+func (sh *shard[K, S]) sweepIfStale(c uint64) {
 	if c == sh.swept {
 		return
 	}
@@ -163,12 +163,13 @@ func (sh *shard[K, S]) sweepIfStale() {
 // len returns the number of live entries; exact after runtime.GC.
 func (t *table[K, S]) len() int {
 	shards := t.all()
-	t.sweepParallel(shards)
+	c := gcCycles() // read once: it costs a runtime/metrics read
+	t.sweepParallel(shards, c)
 	n := 0
 	for i := range shards {
 		sh := &shards[i]
 		sh.mu.Lock()
-		sh.sweepIfStale()
+		sh.sweepIfStale(c)
 		n += sh.n
 		sh.mu.Unlock()
 	}
@@ -183,7 +184,7 @@ const parallelSweepMin = 1 << 16
 // entries to repay starting goroutines. A sweep waits on a cache miss per
 // entry, so it scales with cores; reclaiming a million dead entries is the
 // case that needs it.
-func (t *table[K, S]) sweepParallel(shards []shard[K, S]) {
+func (t *table[K, S]) sweepParallel(shards []shard[K, S], c uint64) {
 	procs := runtime.GOMAXPROCS(0)
 	if procs == 1 || len(shards) < 2 {
 		return
@@ -192,7 +193,7 @@ func (t *table[K, S]) sweepParallel(shards []shard[K, S]) {
 	for i := range shards {
 		sh := &shards[i]
 		sh.mu.Lock()
-		if sh.swept != gcCycles() {
+		if sh.swept != c {
 			total += sh.n
 		}
 		sh.mu.Unlock()
@@ -205,7 +206,7 @@ func (t *table[K, S]) sweepParallel(shards []shard[K, S]) {
 		for i := next.Add(1) - 1; i < int64(len(shards)); i = next.Add(1) - 1 {
 			sh := &shards[i]
 			sh.mu.Lock()
-			sh.sweepIfStale()
+			sh.sweepIfStale(c)
 			sh.mu.Unlock()
 		}
 	}

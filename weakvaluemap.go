@@ -193,23 +193,23 @@ func (m *WeakValueMap[K, V]) CompareAndSwap(key K, old, new *V) (swapped bool) {
 	if new == nil {
 		panic(notReferenceable("WeakValueMap.CompareAndSwap"))
 	}
-	sh := m.shard(key, false)
-	if sh == nil || old == nil {
+	if old == nil {
 		return false
 	}
-	sh.mu.Lock()
-	defer sh.mu.Unlock()
-	if sh.m[key].wp.Value() != old {
-		return false
-	}
-	sh.put(key, valueSlot[V]{weak.Make(new)})
-	return true
+	wp := weak.Make(new) // walks the runtime's records: keep it out of the lock
+	return m.ifValue(key, old, func(sh *shard[K, valueSlot[V]]) { sh.put(key, valueSlot[V]{wp}) })
 }
 
 // CompareAndDelete deletes the entry for key if its live value is old,
 // and reports whether it did. A missing or collected value never matches,
 // nor does a nil old.
 func (m *WeakValueMap[K, V]) CompareAndDelete(key K, old *V) (deleted bool) {
+	return m.ifValue(key, old, func(sh *shard[K, valueSlot[V]]) { sh.remove(key) })
+}
+
+// ifValue runs f under key's shard lock if the live value stored under key
+// is old, and reports whether it did.
+func (m *WeakValueMap[K, V]) ifValue(key K, old *V, f func(*shard[K, valueSlot[V]])) bool {
 	sh := m.shard(key, false)
 	if sh == nil || old == nil {
 		return false
@@ -219,7 +219,7 @@ func (m *WeakValueMap[K, V]) CompareAndDelete(key K, old *V) (deleted bool) {
 	if sh.m[key].wp.Value() != old {
 		return false
 	}
-	sh.remove(key)
+	f(sh)
 	return true
 }
 
