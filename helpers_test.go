@@ -96,6 +96,8 @@ func memory() usage {
 	runtime.GC()
 	drainCleanups()
 	runtime.GC()
+	drainCleanups()
+	waitPass() // and so its goroutine has exited or is about to
 	s := []metrics.Sample{
 		{Name: "/memory/classes/heap/objects:bytes"},
 		{Name: "/memory/classes/other:bytes"},
@@ -143,4 +145,60 @@ func drainCleanups() {
 		time.Sleep(100 * time.Microsecond) // wait for a condition, not for luck
 		metrics.Read(s)
 	}
+}
+
+// sweepAfterGC runs a collection and waits, as Collect waits for
+// callbacks, until the sweeper's pass for it has ended. It first arms a
+// sentinel of its own, which that collection is sure to find dead: the
+// sweeper's own sentinel may have been armed while the collector was
+// marking, and then signals only the collection after.
+func sweepAfterGC(t testing.TB) {
+	t.Helper()
+	sweeper.mu.Lock()
+	arm(false)
+	sweeper.mu.Unlock()
+	runtime.GC()
+	c := gcCycles()
+	drainCleanups() // the sentinel's cleanup has run, and started a pass
+	waitPass()
+	if got := lastGC.Load(); got < c {
+		t.Fatalf("the sweeper last saw collection %d, want %d", got, c)
+	}
+}
+
+// heapBytes returns the bytes of heap objects, live or not yet swept:
+// after runtime.GC returns, the live heap. It runs no collection itself.
+func heapBytes() uint64 {
+	s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	metrics.Read(s)
+	return s[0].Value.Uint64()
+}
+
+// waitPass waits until no pass of the sweeper is running.
+func waitPass() {
+	sweeper.mu.Lock()
+	for sweeper.running {
+		sweeper.idle.Wait()
+	}
+	sweeper.mu.Unlock()
+}
+
+// goroutinesDownTo returns the number of goroutines once it is at most n
+// and no sweeper goroutine is left, or after a second. A sweeper pass
+// that has just ended may not have returned yet.
+func goroutinesDownTo(n int) int {
+	deadline := time.Now().Add(time.Second)
+	for {
+		g := runtime.NumGoroutine()
+		if (g <= n && sweeperGoroutines() == 0) || time.Now().After(deadline) {
+			return g
+		}
+		runtime.Gosched() // wait for a condition, not for luck
+	}
+}
+
+// sweeperGoroutines returns how many goroutines run a sweeper pass.
+func sweeperGoroutines() int {
+	buf := make([]byte, 1<<20)
+	return strings.Count(string(buf[:runtime.Stack(buf, true)]), "weakref.sweepPasses(")
 }

@@ -8,218 +8,158 @@ import (
 // An idTable maps objects, by identity, to values, holding the objects
 // weakly. It is the machinery of WeakKeyMap and WeakSet.
 //
-// A lookup hashes the pointer and confirms the match by resolving the
-// stored weak pointer, instead of calling weak.Make, which walks the
-// runtime's records for the object's span and costs far more. Slots are
-// keyed by the hash; two entries share one only if they share an address,
-// that is a dead object and a newer one in its memory, and the newer one
-// then takes the dead one's place.
+// A slot's hash is the hash of the object's address. A lookup confirms a
+// match by resolving the stored weak pointer, instead of calling
+// weak.Make, which walks the runtime's records for the object's span and
+// costs far more. Two entries share a hash only if they share an address:
+// a dead object and a newer one in its memory. The dead one fails the
+// match and is swept like any other.
 type idTable[K, V any] struct {
-	t table[uint64, idSlot[K, V]]
+	t table[*K, idEntry[K, V]]
 }
 
-// idSlot holds the entries of one hash, almost always exactly one.
-type idSlot[K, V any] struct {
-	key  weak.Pointer[K]
-	val  V
-	next *idSlot[K, V]
+// idEntry is an idTable entry.
+type idEntry[K, V any] struct {
+	wp  weak.Pointer[K]
+	val V
 }
 
-func (s idSlot[K, V]) size() int {
-	n := 0
-	for p := &s; p != nil; p = p.next {
-		n++
-	}
-	return n
-}
+func (e idEntry[K, V]) matches(key *K) bool { return e.wp.Value() == key }
 
-func (s idSlot[K, V]) clone() idSlot[K, V] {
-	if s.next == nil {
-		return s
-	}
-	var all []idSlot[K, V]
-	for p := &s; p != nil; p = p.next {
-		all = append(all, idSlot[K, V]{key: p.key, val: p.val})
-	}
-	return chain(all)
-}
+func (e idEntry[K, V]) alive() bool { return e.wp.Value() != nil }
 
-func (s idSlot[K, V]) sweep() (idSlot[K, V], int) {
-	if s.next == nil { // the common case, without allocating
-		if s.key.Value() == nil {
-			return s, 0
-		}
-		return s, 1
-	}
-	var live []idSlot[K, V]
-	for p := &s; p != nil; p = p.next {
-		if p.key.Value() != nil {
-			live = append(live, idSlot[K, V]{key: p.key, val: p.val})
-		}
-	}
-	return chain(live), len(live)
-}
-
-// chain links entries into a slot; the zero slot for none.
-func chain[K, V any](entries []idSlot[K, V]) idSlot[K, V] {
-	if len(entries) == 0 {
-		return idSlot[K, V]{}
-	}
-	for i := len(entries) - 2; i >= 0; i-- {
-		entries[i].next = &entries[i+1]
-	}
-	return entries[0]
-}
-
-// find returns key's entry in s, or nil. The caller holds the shard lock
-// and key.
-func (s *idSlot[K, V]) find(key *K) *idSlot[K, V] {
-	for p := s; p != nil; p = p.next {
-		if p.key.Value() == key {
-			return p
-		}
-	}
-	return nil
-}
-
-// existing returns key's hash and shard, or a nil shard if key is nil or
-// the table was never written to: then key has no entry.
-func (t *idTable[K, V]) existing(key *K) (uint64, *shard[uint64, idSlot[K, V]]) {
-	if key == nil {
-		return 0, nil
-	}
-	h := hashPtr(key)
-	return h, t.t.shardFor(h, false)
-}
+func hashID[K any](key *K) uint64 { return hashOf(hashPtr(key)) }
 
 func (t *idTable[K, V]) load(key *K) (val V, ok bool) {
-	h, sh := t.existing(key)
+	if key == nil {
+		return val, false
+	}
+	h := hashID(key)
+	sh := t.t.lock(h)
 	if sh == nil {
 		return val, false
 	}
-	sh.mu.Lock()
-	s, found := sh.m[h]
-	if found && s.next != nil {
-		// A rare chain: its entries are updated in place, so resolve it
-		// under the lock.
-		defer sh.mu.Unlock()
-		if e := s.find(key); e != nil {
-			return e.val, true
-		}
-		return val, false
+	// Copy the first entry with key's hash and resolve its weak pointer
+	// outside the lock: its cache misses then neither hold the lock nor
+	// wait for it. It is key's entry unless a dead object at key's address
+	// left one before it, which the locked path below handles.
+	i := sh.findHash(h)
+	var e idEntry[K, V]
+	if i >= 0 {
+		e = sh.slots[i].e
 	}
+	sh.touch()
 	sh.mu.Unlock()
-	// Resolve the weak pointer outside the lock, from the copy: its cache
-	// misses then neither hold the lock nor wait for it.
-	if found && s.key.Value() == key {
-		return s.val, true
+	if i < 0 {
+		return val, false
 	}
-	return val, false
+	if e.wp.Value() == key {
+		return e.val, true
+	}
+	return t.loadLocked(h, key)
 }
 
-// store sets key's value. With onlyNew it keeps an existing value and
-// returns it with loaded true, as LoadOrStore does.
-func (t *idTable[K, V]) store(key *K, val V, onlyNew bool) (actual V, loaded bool) {
-	h := hashPtr(key)
-	// weak.Make walks the runtime's records for the object's span, so do
-	// it before taking the lock. For a key already in the table it only
-	// finds the existing weak pointer.
-	wp := weak.Make(key)
-	sh := t.t.shardFor(h, true)
-	sh.mu.Lock()
+func (t *idTable[K, V]) loadLocked(h uint64, key *K) (val V, ok bool) {
+	sh := t.t.lock(h)
 	defer sh.mu.Unlock()
-	s := sh.m[h] // the zero slot if none: it matches no key
-	if e := s.find(key); e != nil {
-		if onlyNew {
-			return e.val, true
-		}
-		e.val = val
-		if e == &s {
-			sh.m[h] = s // s is a copy of the head
-		}
-		return val, true
-	}
-	if s.key.Value() == nil {
-		// No entry, or a dead object's entry at this address: take its place.
-		sh.put(h, idSlot[K, V]{key: wp, val: val, next: s.next})
-	} else {
-		sh.put(h, idSlot[K, V]{key: wp, val: val, next: &s})
+	if i := sh.find(h, key); i >= 0 {
+		return sh.slots[i].e.val, true
 	}
 	return val, false
 }
 
-// remove deletes key's entry and returns its value.
-func (t *idTable[K, V]) remove(key *K) (val V, ok bool) {
-	h, sh := t.existing(key)
+// update runs f on key's value under its shard lock, if key is present,
+// and returns what f returns, with ok true. f returns the new value and
+// whether to set it.
+func (t *idTable[K, V]) update(key *K, f func(cur V) (V, bool)) (ok bool) {
+	h := hashID(key)
+	sh := t.t.lock(h)
+	if sh == nil {
+		return false
+	}
+	defer sh.mu.Unlock()
+	i := sh.find(h, key)
+	if i < 0 {
+		return false
+	}
+	if v, set := f(sh.slots[i].e.val); set {
+		sh.slots[i].e.val = v
+	}
+	return true
+}
+
+// store sets key's value, calling f with the current value if key is
+// present; f returns the value to store and whether to store it. If key
+// is absent, store adds val and returns loaded false. A store whose key
+// is present never calls weak.Make.
+func (t *idTable[K, V]) store(key *K, val V, f func(cur V) (V, bool)) (loaded bool) {
+	if t.update(key, f) {
+		return true
+	}
+	// weak.Make walks the runtime's records for the object's span, so do
+	// it outside the lock, then look again.
+	wp := weak.Make(key)
+	h := hashID(key)
+	sh := t.t.lockForWrite(h)
+	defer sh.mu.Unlock()
+	if i := sh.find(h, key); i >= 0 {
+		if v, set := f(sh.slots[i].e.val); set {
+			sh.slots[i].e.val = v
+		}
+		return true
+	}
+	sh.insert(h, idEntry[K, V]{wp, val})
+	reachCheck(key, val)
+	return false
+}
+
+// remove deletes key's entry and returns its value. With f, it deletes
+// only if f accepts the value.
+func (t *idTable[K, V]) remove(key *K, f func(V) bool) (val V, ok bool) {
+	if key == nil {
+		return val, false
+	}
+	h := hashID(key)
+	sh := t.t.lock(h)
 	if sh == nil {
 		return val, false
 	}
-	sh.mu.Lock()
 	defer sh.mu.Unlock()
-	s, found := sh.m[h]
-	if !found || s.find(key) == nil {
+	i := sh.find(h, key)
+	if i < 0 {
 		return val, false
 	}
-	var rest []idSlot[K, V]
-	for p := &s; p != nil; p = p.next {
-		if p.key.Value() == key {
-			val, ok = p.val, true
-		} else {
-			rest = append(rest, idSlot[K, V]{key: p.key, val: p.val})
-		}
+	val = sh.slots[i].e.val
+	if f != nil && !f(val) {
+		return val, false
 	}
-	sh.remove(h)
-	if len(rest) > 0 {
-		sh.put(h, chain(rest))
-	}
-	return val, ok
+	sh.remove(i)
+	return val, true
 }
 
 // pop removes and returns an arbitrary live entry.
 func (t *idTable[K, V]) pop() (key *K, val V, ok bool) {
-	for i := range t.t.all() {
-		sh := &t.t.all()[i]
-		sh.mu.Lock()
-		for h, s := range sh.m {
-			sh.remove(h)
-			var rest []idSlot[K, V]
-			for p := &s; p != nil; p = p.next {
-				if k := p.key.Value(); k != nil {
-					if key == nil {
-						key, val, ok = k, p.val, true
-					} else {
-						rest = append(rest, idSlot[K, V]{key: p.key, val: p.val})
-					}
-				}
-			}
-			if len(rest) > 0 {
-				sh.put(h, chain(rest))
-			}
-			if ok {
-				sh.mu.Unlock()
-				return key, val, true
-			}
+	t.t.pop(func(e idEntry[K, V]) bool {
+		if k := e.wp.Value(); k != nil {
+			key, val, ok = k, e.val, true
 		}
-		sh.mu.Unlock()
-	}
-	return nil, val, false
+		return ok
+	})
+	return key, val, ok
 }
 
 // all iterates over the live entries without holding a lock while the
 // loop body runs; see WeakKeyMap.All.
 func (t *idTable[K, V]) all() iter.Seq2[*K, V] {
 	return func(yield func(*K, V) bool) {
-		var buf []pair[uint64, idSlot[K, V]]
-		for i := range t.t.all() {
-			buf = t.t.snapshot(i, buf[:0])
-			for _, p := range buf {
-				for e := &p.s; e != nil; e = e.next {
-					if k := e.key.Value(); k != nil && !yield(k, e.val) {
-						return
-					}
+		t.t.snapshot(func(slots []slot[idEntry[K, V]]) bool {
+			for _, s := range slots {
+				if k := s.e.wp.Value(); k != nil && !yield(k, s.e.val) {
+					return false
 				}
 			}
-		}
+			return true
+		})
 	}
 }
 

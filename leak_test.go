@@ -117,7 +117,7 @@ func leakCheck(t *testing.T, n int, op func(i int), settle func()) {
 		chunk(c)
 	}
 	settle()
-	after, g1 := memory(), runtime.NumGoroutine()
+	after, g1 := memory(), goroutinesDownTo(g0)
 	checkFlat(t, fmt.Sprint(n, " operations"), before, after)
 	if g1 > g0 {
 		t.Errorf("goroutines: %d after the first tenth, %d at the end", g0, g1)

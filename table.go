@@ -6,212 +6,257 @@ import (
 	"sync/atomic"
 )
 
-// A table is the sharded hash map under the weak collections. Its slots
-// hold weak pointers, and it removes the slots whose objects died by
-// sweeping, instead of attaching a runtime cleanup to every entry:
+// A table is the hash table under the weak collections: a directory of
+// shards, each a small open-addressed array of slots (shard.go). The top
+// bits of a hash choose the shard, as in extendible hashing, and its low
+// bits the first slot to probe.
 //
-//   - a cleanup per entry would double the runtime's records per object
-//     and the time to store one;
-//   - a sweep runs only when the caller writes or asks for Len, never in
-//     the background, where resolving weak pointers while the collector
-//     marks would keep unreachable objects alive cycle after cycle.
+// A shard never holds more than maxSlots slots. When a full shard has no
+// dead entries to drop, it splits into two, each taking the entries whose
+// next hash bit is 0 or 1, and the directory doubles if it must. So every
+// operation's work under a shard lock is bounded by maxSlots, whatever the
+// table's size: growing, sweeping dead entries and shrinking all stay
+// small, and no caller waits behind work that grows with the table.
 //
-// A shard that has doubled since its last sweep checks a sample of its
-// slots on the next write, and sweeps if a collection happened since its
-// last sweep and the sample holds a dead entry; Len sweeps every shard a
-// collection has passed since its last sweep, on every core for large
-// tables. So writes stay amortized constant time, dead entries stay a
-// small part of a growing map, and Len is exact right after runtime.GC.
-type table[K comparable, S slot[S]] struct {
-	shards atomic.Pointer[[]shard[K, S]]
+// Slots hold weak pointers. Entries whose objects died are removed by
+// sweeping a shard: resolving every weak pointer in it once. A shard
+// sweeps itself when a write needs room, after enough operations once a
+// collection has passed (so that a busy table gives back its dead entries
+// without a write), and when Len needs an exact count; the background
+// sweeper (sweeper.go) sweeps tables left idle.
+type table[Q any, E entry[Q]] struct {
+	root atomic.Pointer[tableRoot[Q, E]]
 }
 
-// A slot is what a table keeps under one key: one or more weak entries.
-type slot[S any] interface {
-	// sweep returns the slot without its dead entries, and how many it
-	// kept.
-	sweep() (S, int)
-	// size returns how many entries the slot holds, dead or alive.
-	size() int
-	// clone returns a copy that shares nothing mutable with the slot.
-	clone() S
+// An entry is what a slot holds besides its hash.
+type entry[Q any] interface {
+	// matches reports whether the entry is the one for q. It may resolve a
+	// weak pointer.
+	matches(q Q) bool
+	// alive reports whether the entry's weakly held object lives. It
+	// resolves a weak pointer.
+	alive() bool
 }
 
-type shard[K comparable, S slot[S]] struct {
-	mu     sync.Mutex
-	m      map[K]S
-	n      int    // entries, dead or alive, in m
-	swept  uint64 // gcCycles at the last sweep
-	growAt int    // n at which a write sweeps
-	size   shrinker
-	_      [16]byte
+// tableRoot is a table's state once it has been written to. The sweeper
+// holds it until the collection that holds the table is collected.
+type tableRoot[Q any, E entry[Q]] struct {
+	mu      sync.Mutex // serializes changes to the directory
+	dir     atomic.Pointer[directory[Q, E]]
+	touched atomic.Bool // used since the sweeper last looked
 }
 
-// shardCount is a power of two, enough for concurrent callers on every
-// core to rarely meet on one shard.
-var shardCount = func() int {
-	n := 1
-	for n < 4*runtime.GOMAXPROCS(0) && n < 64 {
-		n <<= 1
+// A directory maps the top bits of a hash to a shard. A shard whose
+// depth is smaller than the directory's appears in 1<<(depth-shard.depth)
+// consecutive places.
+type directory[Q any, E entry[Q]] struct {
+	depth  uint8
+	shards []*shard[Q, E]
+}
+
+func (d *directory[Q, E]) index(h uint64) uint64 {
+	if d.depth == 0 {
+		return 0
 	}
-	return n
-}()
+	return h >> (64 - d.depth)
+}
 
-// shardFor returns the shard for hash h. With create false it returns nil
-// for a table that was never written to, so reads of a zero table do not
-// allocate.
-func (t *table[K, S]) shardFor(h uint64, create bool) *shard[K, S] {
-	p := t.shards.Load()
-	if p == nil {
-		if !create {
-			return nil
+// each calls f on each shard of d once, in order.
+func (d *directory[Q, E]) each(f func(*shard[Q, E]) bool) {
+	var last *shard[Q, E]
+	for _, sh := range d.shards {
+		if sh != last {
+			last = sh
+			if !f(sh) {
+				return
+			}
 		}
-		s := make([]shard[K, S], shardCount)
-		if t.shards.CompareAndSwap(nil, &s) {
-			p = &s
+	}
+}
+
+// hashOf makes h a slot hash: 0 marks an empty slot.
+func hashOf(h uint64) uint64 {
+	if h == 0 {
+		return 1
+	}
+	return h
+}
+
+// get returns the table's root, or nil if the table was never written to.
+// It marks the table used, so that the sweeper leaves it to its callers.
+func (t *table[Q, E]) get() *tableRoot[Q, E] {
+	r := t.root.Load()
+	if r != nil && !r.touched.Load() {
+		r.touched.Store(true)
+	}
+	return r
+}
+
+// ensure returns the table's root, making it on first use.
+func (t *table[Q, E]) ensure() *tableRoot[Q, E] {
+	if r := t.get(); r != nil {
+		return r
+	}
+	r := newRoot[Q, E]()
+	if t.root.CompareAndSwap(nil, r) {
+		register(t, r)
+		return r
+	}
+	return t.get()
+}
+
+func newRoot[Q any, E entry[Q]]() *tableRoot[Q, E] {
+	r := new(tableRoot[Q, E])
+	r.dir.Store(&directory[Q, E]{shards: []*shard[Q, E]{{}}})
+	r.touched.Store(true)
+	return r
+}
+
+// lock returns h's shard, locked. It returns nil for a table never
+// written to.
+func (t *table[Q, E]) lock(h uint64) *shard[Q, E] {
+	r := t.get()
+	if r == nil {
+		return nil
+	}
+	return r.lock(h)
+}
+
+func (r *tableRoot[Q, E]) lock(h uint64) *shard[Q, E] {
+	for {
+		d := r.dir.Load()
+		sh := d.shards[d.index(h)]
+		sh.mu.Lock()
+		if !sh.retired {
+			return sh
+		}
+		sh.mu.Unlock() // split or cleared: the new directory has it
+	}
+}
+
+// lockForWrite returns h's shard, locked, with room for one more entry.
+func (t *table[Q, E]) lockForWrite(h uint64) *shard[Q, E] {
+	r := t.ensure()
+	for {
+		sh := r.lock(h)
+		if sh.makeRoom() {
+			return sh
+		}
+		sh.mu.Unlock()
+		r.split(sh)
+	}
+}
+
+// split replaces the full shard sh by two, unless another caller already
+// did. The directory lock is taken before the shard's, as Clear does.
+func (r *tableRoot[Q, E]) split(sh *shard[Q, E]) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	if sh.retired || sh.hasRoom() {
+		return
+	}
+	lo, hi := sh.halves()
+	d := r.dir.Load()
+	nd := &directory[Q, E]{depth: d.depth}
+	if sh.depth == d.depth {
+		nd.depth++
+		nd.shards = make([]*shard[Q, E], 2*len(d.shards))
+		for i, s := range d.shards {
+			nd.shards[2*i], nd.shards[2*i+1] = s, s
+		}
+	} else {
+		nd.shards = append([]*shard[Q, E](nil), d.shards...)
+	}
+	// sh covers the places whose top sh.depth bits are its prefix.
+	span := 1 << (nd.depth - sh.depth)
+	first := int(sh.prefix) * span
+	for i := range span {
+		if i < span/2 {
+			nd.shards[first+i] = lo
 		} else {
-			p = t.shards.Load()
+			nd.shards[first+i] = hi
 		}
 	}
-	return &(*p)[h&uint64(len(*p)-1)]
+	sh.retire(lo, hi)
+	r.dir.Store(nd)
 }
 
-// all returns the shards, or nil for a table never written to.
-func (t *table[K, S]) all() []shard[K, S] {
-	if p := t.shards.Load(); p != nil {
-		return *p
-	}
-	return nil
+// each calls f on every live shard, locked, in directory order, without
+// holding more than one lock at a time. A shard split since the walk
+// began is visited through its halves, so no entry is missed or visited
+// twice by reason of a split. f returns false to stop.
+func (r *tableRoot[Q, E]) each(f func(*shard[Q, E]) bool) {
+	r.dir.Load().each(func(sh *shard[Q, E]) bool { return visit(sh, f) })
 }
 
-// put stores s under k. The caller holds sh.mu.
-func (sh *shard[K, S]) put(k K, s S) {
-	if sh.m == nil {
-		sh.m = make(map[K]S)
-	}
-	old, had := sh.m[k]
-	sh.m[k] = s
-	sh.size.added(len(sh.m))
-	if had {
-		sh.n -= old.size()
-	}
-	sh.n += s.size()
-	if sh.n >= sh.growAt {
-		if c := gcCycles(); sh.sampleDead(c) {
-			sh.sweepIfStale(c)
+func visit[Q any, E entry[Q]](sh *shard[Q, E], f func(*shard[Q, E]) bool) bool {
+	sh.mu.Lock()
+	if sh.retired {
+		halves := sh.halvesAfter
+		sh.mu.Unlock()
+		for _, h := range halves {
+			if h != nil && !visit(h, f) {
+				return false
+			}
 		}
-		sh.growAt = max(2*sh.n, 64)
+		return true
 	}
+	more := f(sh)
+	sh.mu.Unlock()
+	return more
 }
 
-// sampleSize is how many slots a growing shard checks before it sweeps.
-// If a fifth of the entries are dead, a sample this size misses all of
-// them less than once in a thousand doublings.
-const sampleSize = 32
-
-// sampleDead reports whether a collection happened since the last sweep,
-// given c, the current gcCycles, and a sample of the slots holds a dead
-// entry. A map that only grows then
-// never pays for a sweep, which resolves a weak pointer per entry: a cache
-// miss each, the most expensive part of a store. Map iteration starts at
-// a random slot and slots are in hash order, so the first slots are a
-// random sample. The caller holds sh.mu.
-func (sh *shard[K, S]) sampleDead(c uint64) bool {
-	if c == sh.swept {
-		return false
+// len returns the number of live entries. Every shard that a collection
+// has passed since its last sweep sweeps first, each under its own lock,
+// so the count is exact right after runtime.GC and no caller waits for
+// more than one shard's sweep. Large tables sweep on every core.
+func (t *table[Q, E]) len() int {
+	r := t.get()
+	if r == nil {
+		return 0
 	}
-	i := 0
-	for _, s := range sh.m {
-		if _, n := s.sweep(); n != s.size() {
-			return true
-		}
-		if i++; i == sampleSize {
-			break
-		}
-	}
-	return false
-}
-
-// remove deletes k. The caller holds sh.mu.
-func (sh *shard[K, S]) remove(k K) {
-	if old, ok := sh.m[k]; ok {
-		sh.n -= old.size()
-		delete(sh.m, k)
-		sh.m = shrink(sh.m, &sh.size)
-	}
-}
-
-// sweepIfStale removes dead entries if a collection happened since the
-// last sweep, given c, the current gcCycles. The caller holds sh.mu.
-func (sh *shard[K, S]) sweepIfStale(c uint64) {
-	if c == sh.swept {
-		return
-	}
-	sh.swept = c
-	for k, s := range sh.m {
-		kept, n := s.sweep()
-		sh.n -= s.size() - n
-		if n == 0 {
-			delete(sh.m, k)
-		} else if n != s.size() {
-			sh.m[k] = kept
-		}
-	}
-	sh.m = shrink(sh.m, &sh.size)
-}
-
-// len returns the number of live entries; exact after runtime.GC.
-func (t *table[K, S]) len() int {
-	shards := t.all()
-	c := gcCycles() // read once: it costs a runtime/metrics read
-	t.sweepParallel(shards, c)
-	n := 0
-	for i := range shards {
-		sh := &shards[i]
-		sh.mu.Lock()
+	c := gcCycles()
+	var n atomic.Int64
+	r.eachParallel(func(sh *shard[Q, E]) {
 		sh.sweepIfStale(c)
-		n += sh.n
-		sh.mu.Unlock()
-	}
-	return n
+		n.Add(int64(sh.used))
+	})
+	return int(n.Load())
 }
 
-// parallelSweepMin is the number of entries from which len sweeps on every
-// core.
-const parallelSweepMin = 1 << 16
+// parallelShards is the number of shards from which a walk that sweeps
+// runs on every core. A sweep waits on a cache miss per entry, so it
+// scales with cores; reclaiming a million dead entries is the case that
+// needs it.
+const parallelShards = 64
 
-// sweepParallel sweeps the shards on every core if there are enough
-// entries to repay starting goroutines. A sweep waits on a cache miss per
-// entry, so it scales with cores; reclaiming a million dead entries is the
-// case that needs it.
-func (t *table[K, S]) sweepParallel(shards []shard[K, S], c uint64) {
+// eachParallel calls f on every live shard, locked, on up to GOMAXPROCS
+// goroutines for a large table.
+func (r *tableRoot[Q, E]) eachParallel(f func(*shard[Q, E])) {
+	d := r.dir.Load()
 	procs := runtime.GOMAXPROCS(0)
-	if procs == 1 || len(shards) < 2 {
-		return
-	}
-	total := 0
-	for i := range shards {
-		sh := &shards[i]
-		sh.mu.Lock()
-		if sh.swept != c {
-			total += sh.n
-		}
-		sh.mu.Unlock()
-	}
-	if total < parallelSweepMin {
+	if procs == 1 || len(d.shards) < parallelShards {
+		r.each(func(sh *shard[Q, E]) bool { f(sh); return true })
 		return
 	}
 	var next atomic.Int64
 	work := func() {
-		for i := next.Add(1) - 1; i < int64(len(shards)); i = next.Add(1) - 1 {
-			sh := &shards[i]
-			sh.mu.Lock()
-			sh.sweepIfStale(c)
-			sh.mu.Unlock()
+		for {
+			i := next.Add(1) - 1
+			if i >= int64(len(d.shards)) {
+				return
+			}
+			sh := d.shards[i]
+			if i > 0 && d.shards[i-1] == sh {
+				continue
+			}
+			visit(sh, func(sh *shard[Q, E]) bool { f(sh); return true })
 		}
 	}
 	var wg sync.WaitGroup
-	for range min(procs, len(shards)) - 1 {
+	for range min(procs, len(d.shards)) - 1 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -222,55 +267,72 @@ func (t *table[K, S]) sweepParallel(shards []shard[K, S], c uint64) {
 	wg.Wait()
 }
 
-func (t *table[K, S]) clear() {
-	for i := range t.all() {
-		sh := &t.all()[i]
-		sh.mu.Lock()
-		sh.m, sh.n, sh.size = nil, 0, shrinker{} // give the memory back
-		sh.mu.Unlock()
-	}
+// sweep removes the dead entries of every shard that a collection has
+// passed since its last sweep, given c, the current gcCycles, and
+// returns how many it removed.
+func (r *tableRoot[Q, E]) sweep(c uint64) int {
+	var removed atomic.Int64
+	r.eachParallel(func(sh *shard[Q, E]) { removed.Add(int64(sh.sweepIfStale(c))) })
+	return int(removed.Load())
 }
 
-// cloneInto copies t into the empty table c. Copying weak pointers is
-// cheap: it needs no new runtime records.
-func (t *table[K, S]) cloneInto(c *table[K, S]) {
-	for i := range t.all() {
-		sh := &t.all()[i]
+// clear deletes every entry and gives back the table's memory.
+func (t *table[Q, E]) clear() {
+	r := t.get()
+	if r == nil {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	old := r.dir.Load()
+	r.dir.Store(&directory[Q, E]{shards: []*shard[Q, E]{{}}})
+	old.each(func(sh *shard[Q, E]) bool {
 		sh.mu.Lock()
-		if len(sh.m) > 0 {
-			dst := &(*c.ensure())[i]
-			dst.m = make(map[K]S, len(sh.m))
-			for k, s := range sh.m {
-				dst.m[k] = s.clone()
-			}
-			dst.n, dst.growAt = sh.n, sh.growAt
+		sh.retire(nil, nil)
+		sh.mu.Unlock()
+		return true
+	})
+}
+
+// pop removes entries until take accepts one; see shard.popLive.
+func (t *table[Q, E]) pop(take func(E) bool) {
+	r := t.get()
+	if r == nil {
+		return
+	}
+	r.each(func(sh *shard[Q, E]) bool { return !sh.popLive(take) })
+}
+
+// snapshot calls f with a copy of each shard's entries, taken under the
+// shard's lock, and with no lock held while f runs, so that iterators can
+// run the loop body unlocked. f returns false to stop.
+func (t *table[Q, E]) snapshot(f func([]slot[E]) bool) {
+	r := t.get()
+	if r == nil {
+		return
+	}
+	var buf []slot[E]
+	r.dir.Load().each(func(sh *shard[Q, E]) bool {
+		buf = buf[:0]
+		visit(sh, func(sh *shard[Q, E]) bool {
+			buf = sh.appendUsed(buf)
+			return true
+		})
+		return f(buf)
+	})
+}
+
+// cloneInto copies t's entries into the empty table c. Copying weak
+// pointers is cheap: it needs no new runtime records.
+func (t *table[Q, E]) cloneInto(c *table[Q, E]) {
+	t.snapshot(func(slots []slot[E]) bool {
+		for _, s := range slots {
+			sh := c.lockForWrite(s.hash)
+			sh.insert(s.hash, s.e)
+			sh.mu.Unlock()
 		}
-		sh.mu.Unlock()
-	}
-}
-
-func (t *table[K, S]) ensure() *[]shard[K, S] {
-	t.shardFor(0, true)
-	return t.shards.Load()
-}
-
-// A pair is a key and its slot, as snapshot copies them.
-type pair[K comparable, S any] struct {
-	k K
-	s S
-}
-
-// snapshot appends shard i's slots to buf. Iterators copy a shard under
-// its lock and yield from the copy, so that no lock is held while the loop
-// body runs.
-func (t *table[K, S]) snapshot(i int, buf []pair[K, S]) []pair[K, S] {
-	sh := &t.all()[i]
-	sh.mu.Lock()
-	defer sh.mu.Unlock()
-	for k, s := range sh.m {
-		buf = append(buf, pair[K, S]{k, s})
-	}
-	return buf
+		return true
+	})
 }
 
 // noCopy makes go vet report a collection copied after first use.

@@ -25,8 +25,9 @@ import "iter"
 // removed in the background. The map holds no callback on its keys, so a
 // dropped map is collected even while its keys live on.
 type WeakKeyMap[K any, V any] struct {
-	_ noCopy
-	t idTable[K, V]
+	_       noCopy
+	t       idTable[K, V]
+	compute flights[*K, V]
 }
 
 // Load returns the value stored for key, and whether there is one. A nil
@@ -39,7 +40,7 @@ func (m *WeakKeyMap[K, V]) Store(key *K, value V) {
 	if key == nil {
 		panic(notReferenceable("WeakKeyMap.Store"))
 	}
-	m.t.store(key, value, false)
+	m.t.store(key, value, func(V) (V, bool) { return value, true })
 }
 
 // LoadOrStore returns the existing value for key if there is one, with
@@ -50,16 +51,77 @@ func (m *WeakKeyMap[K, V]) LoadOrStore(key *K, value V) (actual V, loaded bool) 
 	if key == nil {
 		panic(notReferenceable("WeakKeyMap.LoadOrStore"))
 	}
-	return m.t.store(key, value, true)
+	actual = value
+	loaded = m.t.store(key, value, func(cur V) (V, bool) { actual = cur; return cur, false })
+	return actual, loaded
+}
+
+// LoadOrCompute returns the value for key with loaded true if there is
+// one. Otherwise it calls create, stores its result as LoadOrStore would,
+// and returns what is then stored. Concurrent callers for the same key run
+// create once and all get its result; loaded is false only for the caller
+// whose create ran and whose result was stored. This is how to attach
+// side data to an object lazily.
+//
+// create runs in the calling goroutine, without any lock of the map held,
+// so it may use the map, but not LoadOrCompute for the same key, which
+// would wait for itself. If create panics, the panic propagates to its
+// caller, and each waiting caller tries again. A nil key panics with an
+// error wrapping [ErrNotReferenceable], and a nil create with an error
+// that says so.
+func (m *WeakKeyMap[K, V]) LoadOrCompute(key *K, create func() V) (actual V, loaded bool) {
+	if key == nil {
+		panic(notReferenceable("WeakKeyMap.LoadOrCompute"))
+	}
+	if create == nil {
+		panic(badArgument("WeakKeyMap.LoadOrCompute", "create is nil"))
+	}
+	load := func() (V, bool) { return m.t.load(key) }
+	store := func(v V) (V, bool) { return m.LoadOrStore(key, v) }
+	return m.compute.do(key, load, create, store)
+}
+
+// Swap stores value for key and returns the previous value, with loaded
+// reporting whether there was one: [sync.Map.Swap]. It panics with an
+// error wrapping [ErrNotReferenceable] if key is nil.
+func (m *WeakKeyMap[K, V]) Swap(key *K, value V) (previous V, loaded bool) {
+	if key == nil {
+		panic(notReferenceable("WeakKeyMap.Swap"))
+	}
+	loaded = m.t.store(key, value, func(cur V) (V, bool) { previous = cur; return value, true })
+	return previous, loaded
+}
+
+// CompareAndSwap stores new for key if the value stored there is old, and
+// reports whether it did. Values are compared with ==, as [sync.Map] does:
+// it panics if V is not comparable. A missing or nil key never matches.
+func (m *WeakKeyMap[K, V]) CompareAndSwap(key *K, old, new V) (swapped bool) {
+	if key == nil {
+		return false
+	}
+	m.t.update(key, func(cur V) (V, bool) {
+		swapped = any(cur) == any(old)
+		return new, swapped
+	})
+	return swapped
+}
+
+// CompareAndDelete deletes the entry for key if its value is old, and
+// reports whether it did. Values are compared with ==, as [sync.Map]
+// does: it panics if V is not comparable. A missing or nil key never
+// matches.
+func (m *WeakKeyMap[K, V]) CompareAndDelete(key *K, old V) (deleted bool) {
+	_, deleted = m.t.remove(key, func(cur V) bool { return any(cur) == any(old) })
+	return deleted
 }
 
 // LoadAndDelete deletes the entry for key and returns its value, with
 // loaded reporting whether there was one: Python's d.pop(k).
-func (m *WeakKeyMap[K, V]) LoadAndDelete(key *K) (value V, loaded bool) { return m.t.remove(key) }
+func (m *WeakKeyMap[K, V]) LoadAndDelete(key *K) (value V, loaded bool) { return m.t.remove(key, nil) }
 
 // Delete deletes the entry for key, if any: Python's del d[k], without the
 // KeyError.
-func (m *WeakKeyMap[K, V]) Delete(key *K) { m.t.remove(key) }
+func (m *WeakKeyMap[K, V]) Delete(key *K) { m.t.remove(key, nil) }
 
 // PopItem removes an arbitrary live entry and returns it, or returns ok
 // false if the map has none: Python's d.popitem().
@@ -120,7 +182,7 @@ func (m *WeakKeyMap[K, V]) Update(seq iter.Seq2[*K, V]) {
 		pairs = append(pairs, pair[*K, V]{k, v})
 	}
 	for _, p := range pairs {
-		m.t.store(p.k, p.s, false)
+		m.Store(p.k, p.v)
 	}
 }
 

@@ -151,14 +151,36 @@ func Collect() int {
 	collectMu.Lock()
 	defer collectMu.Unlock()
 	before := hooksRun.Load()
+	sweptBefore := swept.Load()
+	collectGC()
+	fireCollected()
+	// The values of dead WeakKeyMap keys, and the keys of entries whose
+	// values died, become unreachable only once their entries are swept:
+	// sweep every table now, and collect what that sweep, or the
+	// sweeper's, released.
+	reclaimTables()
+	if swept.Load() != sweptBefore {
+		collectGC()
+		fireCollected()
+	}
+	waitFires()
+	return int(hooksRun.Load() - before)
+}
+
+// collectGC runs a collection while no sweep of the sweeper runs.
+func collectGC() {
+	collecting.Lock()
+	defer collecting.Unlock()
 	runtime.GC()
+}
+
+// fireCollected runs the hooks of every record whose object is gone.
+func fireCollected() {
 	for _, r := range allRecords() {
 		if r.collected() {
 			r.fire()
 		}
 	}
-	waitFires()
-	return int(hooksRun.Load() - before)
 }
 
 // collectMu serializes Collect; see its doc.

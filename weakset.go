@@ -37,7 +37,7 @@ func NewWeakSet[T any](elems ...*T) *WeakSet[T] {
 		}
 	}
 	for _, x := range elems {
-		s.t.store(x, struct{}{}, true)
+		s.add(x)
 	}
 	return s
 }
@@ -48,14 +48,19 @@ func (s *WeakSet[T]) Add(x *T) {
 	if x == nil {
 		panic(notReferenceable("WeakSet.Add"))
 	}
-	s.t.store(x, struct{}{}, true)
+	s.add(x)
+}
+
+// add adds x, which is not nil.
+func (s *WeakSet[T]) add(x *T) {
+	s.t.store(x, struct{}{}, func(struct{}) (struct{}, bool) { return struct{}{}, false })
 }
 
 // Remove removes x from the set and reports whether it was there. It is
 // both of Python's discard and remove; the report replaces remove's
 // KeyError.
 func (s *WeakSet[T]) Remove(x *T) bool {
-	_, ok := s.t.remove(x)
+	_, ok := s.t.remove(x, nil)
 	return ok
 }
 
@@ -108,7 +113,7 @@ func (s *WeakSet[T]) Clone() *WeakSet[T] {
 func (s *WeakSet[T]) Update(seq iter.Seq[*T]) {
 	elems := collect(seq, "WeakSet.Update")
 	for _, x := range elems {
-		s.t.store(x, struct{}{}, true)
+		s.add(x)
 	}
 }
 
@@ -143,7 +148,7 @@ func (s *WeakSet[T]) Union(seq iter.Seq[*T]) *WeakSet[T] {
 	elems := collect(seq, "WeakSet.Union")
 	u := s.Clone()
 	for _, x := range elems {
-		u.t.store(x, struct{}{}, true)
+		u.add(x)
 	}
 	return u
 }
@@ -155,7 +160,7 @@ func (s *WeakSet[T]) Intersection(seq iter.Seq[*T]) *WeakSet[T] {
 	r := new(WeakSet[T])
 	for x := range s.All() {
 		if _, ok := other[x]; ok {
-			r.t.store(x, struct{}{}, true)
+			r.add(x)
 		}
 	}
 	return r
@@ -210,7 +215,7 @@ func (s *WeakSet[T]) SymmetricDifferenceUpdate(seq iter.Seq[*T]) {
 		}
 		seen[x] = struct{}{}
 		if !s.Remove(x) {
-			s.t.store(x, struct{}{}, true)
+			s.add(x)
 		}
 	}
 }

@@ -3,7 +3,6 @@ package weakref
 import (
 	"hash/maphash"
 	"iter"
-	"sync"
 	"weak"
 )
 
@@ -28,44 +27,42 @@ import (
 // [GetWeakRefCount] and a dropped map is collected even while its values
 // live on.
 type WeakValueMap[K comparable, V any] struct {
-	_ noCopy
-	t table[K, valueSlot[V]]
-
-	mu    sync.Mutex
-	calls map[K]*computeCall[V] // LoadOrCompute calls running
+	_       noCopy
+	t       table[K, valueEntry[K, V]]
+	compute flights[K, *V]
 }
 
-// valueSlot is a WeakValueMap entry.
-type valueSlot[V any] struct{ wp weak.Pointer[V] }
-
-func (s valueSlot[V]) size() int { return 1 }
-
-func (s valueSlot[V]) clone() valueSlot[V] { return s }
-
-func (s valueSlot[V]) sweep() (valueSlot[V], int) {
-	if s.wp.Value() == nil {
-		return s, 0
-	}
-	return s, 1
+// valueEntry is a WeakValueMap entry.
+type valueEntry[K comparable, V any] struct {
+	key K
+	wp  weak.Pointer[V]
 }
+
+func (e valueEntry[K, V]) matches(key K) bool { return e.key == key }
+
+func (e valueEntry[K, V]) alive() bool { return e.wp.Value() != nil }
 
 var keySeed = maphash.MakeSeed()
 
-func (m *WeakValueMap[K, V]) shard(key K, create bool) *shard[K, valueSlot[V]] {
-	return m.t.shardFor(maphash.Comparable(keySeed, key), create)
-}
+func hashKey[K comparable](key K) uint64 { return hashOf(maphash.Comparable(keySeed, key)) }
 
 // Load returns the value stored under key, or nil and false if there is
 // none or it has been collected. It is Python's d.get(k).
 func (m *WeakValueMap[K, V]) Load(key K) (value *V, ok bool) {
-	sh := m.shard(key, false)
+	h := hashKey(key)
+	sh := m.t.lock(h)
 	if sh == nil {
 		return nil, false
 	}
-	sh.mu.Lock()
-	s := sh.m[key]
+	var wp weak.Pointer[V]
+	if i := sh.find(h, key); i >= 0 {
+		wp = sh.slots[i].e.wp
+	}
+	sh.touch()
 	sh.mu.Unlock()
-	value = s.wp.Value()
+	// Resolve the weak pointer outside the lock: its cache misses then
+	// neither hold the lock nor wait for it.
+	value = wp.Value()
 	return value, value != nil
 }
 
@@ -75,11 +72,34 @@ func (m *WeakValueMap[K, V]) Store(key K, value *V) {
 	if value == nil {
 		panic(notReferenceable("WeakValueMap.Store"))
 	}
-	wp := weak.Make(value) // walks the runtime's records: keep it out of the lock
-	sh := m.shard(key, true)
-	sh.mu.Lock()
-	sh.put(key, valueSlot[V]{wp})
+	m.swap(key, weak.Make(value)) // weak.Make walks the runtime's records: keep it out of the lock
+}
+
+// swap stores wp under key and returns the weak pointer it replaced.
+func (m *WeakValueMap[K, V]) swap(key K, wp weak.Pointer[V]) (old weak.Pointer[V]) {
+	h := hashKey(key)
+	sh := m.t.lockForWrite(h)
+	if i := sh.find(h, key); i >= 0 {
+		old = sh.slots[i].e.wp
+		sh.slots[i].e.wp = wp
+	} else {
+		sh.insert(h, valueEntry[K, V]{key, wp})
+	}
+	sh.touch()
 	sh.mu.Unlock()
+	return old
+}
+
+// Swap stores value for key and returns the previous value, with loaded
+// reporting whether there was a live one: [sync.Map.Swap]. A previous
+// value that has been collected is not loaded. It panics with an error
+// wrapping [ErrNotReferenceable] if value is nil.
+func (m *WeakValueMap[K, V]) Swap(key K, value *V) (previous *V, loaded bool) {
+	if value == nil {
+		panic(notReferenceable("WeakValueMap.Swap"))
+	}
+	previous = m.swap(key, weak.Make(value)).Value()
+	return previous, previous != nil
 }
 
 // LoadOrStore returns the existing live value for key if there is one,
@@ -94,20 +114,18 @@ func (m *WeakValueMap[K, V]) LoadOrStore(key K, value *V) (actual *V, loaded boo
 		return v, true
 	}
 	wp := weak.Make(value)
-	sh := m.shard(key, true)
-	sh.mu.Lock()
+	h := hashKey(key)
+	sh := m.t.lockForWrite(h)
 	defer sh.mu.Unlock()
-	if v := sh.m[key].wp.Value(); v != nil {
-		return v, true
+	if i := sh.find(h, key); i >= 0 {
+		if v := sh.slots[i].e.wp.Value(); v != nil {
+			return v, true
+		}
+		sh.slots[i].e.wp = wp // the old value died: take its place
+	} else {
+		sh.insert(h, valueEntry[K, V]{key, wp})
 	}
-	sh.put(key, valueSlot[V]{wp})
 	return value, false
-}
-
-// computeCall is a LoadOrCompute call in progress.
-type computeCall[V any] struct {
-	done  chan struct{}
-	value *V // set before done is closed; nil if create panicked
 }
 
 // LoadOrCompute returns the live value for key with loaded true if there
@@ -121,63 +139,38 @@ type computeCall[V any] struct {
 // so it may use the map, but not LoadOrCompute for the same key, which
 // would wait for itself. If create panics, the panic propagates to its
 // caller, and each waiting caller tries again. A nil result panics with an
-// error wrapping [ErrNotReferenceable].
+// error wrapping [ErrNotReferenceable], and a nil create panics with an
+// error that says so.
 func (m *WeakValueMap[K, V]) LoadOrCompute(key K, create func() *V) (actual *V, loaded bool) {
-	for {
-		if v, ok := m.Load(key); ok {
-			return v, true
-		}
-		m.mu.Lock()
-		if c := m.calls[key]; c != nil {
-			m.mu.Unlock()
-			<-c.done
-			if c.value != nil {
-				return c.value, true
-			}
-			continue // create panicked: compete again
-		}
-		if v, ok := m.Load(key); ok {
-			m.mu.Unlock()
-			return v, true
-		}
-		c := &computeCall[V]{done: make(chan struct{})}
-		if m.calls == nil {
-			m.calls = make(map[K]*computeCall[V])
-		}
-		m.calls[key] = c
-		m.mu.Unlock()
-		return m.compute(key, c, create)
+	if create == nil {
+		panic(badArgument("WeakValueMap.LoadOrCompute", "create is nil"))
 	}
-}
-
-func (m *WeakValueMap[K, V]) compute(key K, c *computeCall[V], create func() *V) (actual *V, loaded bool) {
-	defer func() {
-		m.mu.Lock()
-		delete(m.calls, key)
-		m.mu.Unlock()
-		close(c.done)
-	}()
-	v := create()
-	if v == nil {
-		panic(notReferenceable("WeakValueMap.LoadOrCompute: create returned nil"))
+	load := func() (*V, bool) { return m.Load(key) }
+	store := func(v *V) (*V, bool) {
+		if v == nil {
+			panic(notReferenceable("WeakValueMap.LoadOrCompute: create returned nil"))
+		}
+		return m.LoadOrStore(key, v)
 	}
-	c.value, loaded = m.LoadOrStore(key, v)
-	return c.value, loaded
+	return m.compute.do(key, load, create, store)
 }
 
 // LoadAndDelete deletes the entry for key and returns its value, or nil
 // and false if there was none or it had been collected. It is Python's
 // d.pop(k), without the KeyError.
 func (m *WeakValueMap[K, V]) LoadAndDelete(key K) (value *V, loaded bool) {
-	sh := m.shard(key, false)
+	h := hashKey(key)
+	sh := m.t.lock(h)
 	if sh == nil {
 		return nil, false
 	}
-	sh.mu.Lock()
-	s := sh.m[key]
-	sh.remove(key)
+	var wp weak.Pointer[V]
+	if i := sh.find(h, key); i >= 0 {
+		wp = sh.slots[i].e.wp
+		sh.remove(i)
+	}
 	sh.mu.Unlock()
-	value = s.wp.Value()
+	value = wp.Value()
 	return value, value != nil
 }
 
@@ -193,33 +186,37 @@ func (m *WeakValueMap[K, V]) CompareAndSwap(key K, old, new *V) (swapped bool) {
 	if new == nil {
 		panic(notReferenceable("WeakValueMap.CompareAndSwap"))
 	}
-	if old == nil {
-		return false
+	if v, _ := m.Load(key); v == nil || v != old {
+		return false // no weak pointer to make
 	}
 	wp := weak.Make(new) // walks the runtime's records: keep it out of the lock
-	return m.ifValue(key, old, func(sh *shard[K, valueSlot[V]]) { sh.put(key, valueSlot[V]{wp}) })
+	return m.ifValue(key, old, func(sh *shard[K, valueEntry[K, V]], i int) { sh.slots[i].e.wp = wp })
 }
 
 // CompareAndDelete deletes the entry for key if its live value is old,
 // and reports whether it did. A missing or collected value never matches,
 // nor does a nil old.
 func (m *WeakValueMap[K, V]) CompareAndDelete(key K, old *V) (deleted bool) {
-	return m.ifValue(key, old, func(sh *shard[K, valueSlot[V]]) { sh.remove(key) })
+	return m.ifValue(key, old, (*shard[K, valueEntry[K, V]]).remove)
 }
 
-// ifValue runs f under key's shard lock if the live value stored under key
-// is old, and reports whether it did.
-func (m *WeakValueMap[K, V]) ifValue(key K, old *V, f func(*shard[K, valueSlot[V]])) bool {
-	sh := m.shard(key, false)
-	if sh == nil || old == nil {
+// ifValue runs f on key's slot under its shard lock if the live value
+// stored there is old, and reports whether it did.
+func (m *WeakValueMap[K, V]) ifValue(key K, old *V, f func(*shard[K, valueEntry[K, V]], int)) bool {
+	if old == nil {
 		return false
 	}
-	sh.mu.Lock()
+	h := hashKey(key)
+	sh := m.t.lock(h)
+	if sh == nil {
+		return false
+	}
 	defer sh.mu.Unlock()
-	if sh.m[key].wp.Value() != old {
+	i := sh.find(h, key)
+	if i < 0 || sh.slots[i].e.wp.Value() != old {
 		return false
 	}
-	f(sh)
+	f(sh, i)
 	return true
 }
 
@@ -227,19 +224,13 @@ func (m *WeakValueMap[K, V]) ifValue(key K, old *V, f func(*shard[K, valueSlot[V
 // false if the map has none. It is Python's d.popitem(), without the
 // KeyError; the entry chosen is unspecified, not the last one stored.
 func (m *WeakValueMap[K, V]) PopItem() (key K, value *V, ok bool) {
-	for i := range m.t.all() {
-		sh := &m.t.all()[i]
-		sh.mu.Lock()
-		for k, s := range sh.m {
-			sh.remove(k)
-			if v := s.wp.Value(); v != nil {
-				sh.mu.Unlock()
-				return k, v, true
-			}
+	m.t.pop(func(e valueEntry[K, V]) bool {
+		if v := e.wp.Value(); v != nil {
+			key, value, ok = e.key, v, true
 		}
-		sh.mu.Unlock()
-	}
-	return key, nil, false
+		return ok
+	})
+	return key, value, ok
 }
 
 // Len returns the number of live entries: Python's len(d). It is exact
@@ -259,19 +250,18 @@ func (m *WeakValueMap[K, V]) Clear() { m.t.clear() }
 // visited.
 func (m *WeakValueMap[K, V]) All() iter.Seq2[K, *V] {
 	return func(yield func(K, *V) bool) {
-		var buf []pair[K, valueSlot[V]]
-		for i := range m.t.all() {
-			buf = m.t.snapshot(i, buf[:0])
-			for _, p := range buf {
-				if v := p.s.wp.Value(); v != nil && !yield(p.k, v) {
-					return
+		m.t.snapshot(func(slots []slot[valueEntry[K, V]]) bool {
+			for _, s := range slots {
+				if v := s.e.wp.Value(); v != nil && !yield(s.e.key, v) {
+					return false
 				}
 			}
-		}
+			return true
+		})
 	}
 }
 
-// Keys returns an iterator over the keys of live entries, as [All] does.
+// Keys returns an iterator over the keys of live entries, as [WeakValueMap.All] does.
 func (m *WeakValueMap[K, V]) Keys() iter.Seq[K] {
 	return func(yield func(K) bool) {
 		for k := range m.All() {
@@ -282,7 +272,7 @@ func (m *WeakValueMap[K, V]) Keys() iter.Seq[K] {
 	}
 }
 
-// Values returns an iterator over the live values, as [All] does.
+// Values returns an iterator over the live values, as [WeakValueMap.All] does.
 func (m *WeakValueMap[K, V]) Values() iter.Seq[*V] {
 	return func(yield func(*V) bool) {
 		for _, v := range m.All() {
@@ -316,7 +306,7 @@ func (m *WeakValueMap[K, V]) Update(seq iter.Seq2[K, *V]) {
 		pairs = append(pairs, pair[K, *V]{k, v})
 	}
 	for _, p := range pairs {
-		m.Store(p.k, p.s)
+		m.Store(p.k, p.v)
 	}
 }
 

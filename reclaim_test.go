@@ -1,0 +1,213 @@
+package weakref
+
+import (
+	"fmt"
+	"runtime"
+	"testing"
+	"weak"
+)
+
+const mib = 1 << 20
+
+// fillKeyMap stores n keys, each with a value of size bytes, and returns
+// the keys.
+//
+//go:noinline
+func fillKeyMap(m *WeakKeyMap[node, []byte], n, size int) []*node {
+	keys := make([]*node, n)
+	for i := range keys {
+		keys[i] = newNode(i)
+		m.Store(keys[i], make([]byte, size))
+	}
+	return keys
+}
+
+// Promise 1 of the reclamation design: once a key is collected, its value
+// is unreachable from the map, with no further call on the map.
+func TestWeakKeyMapValuesGoWithTheirKeys(t *testing.T) {
+	const keys = 200
+	t.Run("three collections, no call", func(t *testing.T) {
+		runtime.GC()
+		before := heapBytes()
+		m := new(WeakKeyMap[node, []byte])
+		live := fillKeyMap(m, keys, mib)
+		runtime.GC()
+		if full := heapBytes(); full < before+keys*mib*9/10 {
+			t.Fatalf("heap %d after the fill, want at least %d more than %d", full, keys*mib*9/10, before)
+		}
+		runtime.KeepAlive(live)
+		live = nil
+		// The keys died at once. The first collection finds them dead;
+		// the sweeper leaves the map to its callers, which just used it.
+		// The second pass finds the map idle and drops the entries; the
+		// third collection reclaims the values.
+		for range 3 {
+			sweepAfterGC(t)
+		}
+		if after := heapBytes(); after > before+4*mib {
+			t.Fatalf("heap %d after three collections, want within 4 MiB of %d: the values of dead keys are alive", after, before)
+		}
+		runtime.KeepAlive(m)
+	})
+	t.Run("Collect", func(t *testing.T) {
+		runtime.GC()
+		before := heapBytes()
+		m := new(WeakKeyMap[node, []byte])
+		live := fillKeyMap(m, keys, mib)
+		runtime.GC()
+		if full := heapBytes(); full < before+keys*mib*9/10 {
+			t.Fatalf("heap %d after the fill, want at least %d more than %d", full, keys*mib*9/10, before)
+		}
+		runtime.KeepAlive(live)
+		live = nil
+		Collect()
+		if after := heapBytes(); after > before+4*mib {
+			t.Fatalf("heap %d after Collect, want within 4 MiB of %d: the values of dead keys are alive", after, before)
+		}
+		runtime.KeepAlive(m)
+	})
+}
+
+// fillValueMap stores n entries under 48-byte keys and returns their
+// values, which the caller keeps alive.
+//
+//go:noinline
+func fillValueMap(m *WeakValueMap[string, node], n int) []*node {
+	vals := make([]*node, n)
+	for i := range vals {
+		vals[i] = newNode(i)
+		m.Store(fmt.Sprintf("%048d", i), vals[i])
+	}
+	return vals
+}
+
+// Promise 2: a collection whose objects all died gives back its memory
+// (keys, slots and weak handles) with no call on it, and Clear gives back
+// the rest. The figures are heap bytes: the runtime's records for weak
+// handles live off the heap, and the runtime keeps their memory for its
+// next records instead of giving it back (see BENCHMARKS.md).
+func TestIdleMapGivesMemoryBack(t *testing.T) {
+	n := 1_000_000 / raceSlowdown
+	base := memory()
+	m := new(WeakValueMap[string, node])
+	vals := fillValueMap(m, n)
+	withMap := memory()
+	m2 := new(WeakValueMap[string, node])
+	valsOnly := fillValueMap(m2, 0) // a slice header: nothing
+	runtime.KeepAlive(valsOnly)
+	full := int64(withMap.heap) - int64(base.heap) - int64(n)*(24+8) // less the values and their slice
+	runtime.KeepAlive(vals)
+	vals = nil
+	gcs, left := 0, int64(0)
+	for gcs < 10 {
+		sweepAfterGC(t)
+		gcs++
+		left = int64(memory().heap) - int64(base.heap)
+		if left < full/4 {
+			break
+		}
+	}
+	t.Logf("%d entries: the map held %d heap bytes (%.1f per entry); %d after %d collections", n, full, float64(full)/float64(n), left, gcs)
+	if left >= full/4 {
+		t.Fatalf("an idle map whose values died holds %d of its %d heap bytes after %d collections", left, full, gcs)
+	}
+	if m.Len() != 0 {
+		t.Fatalf("Len %d, want 0", m.Len())
+	}
+	m.Clear()
+	after := memory()
+	if after.heap > base.heap+64<<10 {
+		t.Fatalf("live heap %d after Clear, want within 64 KiB of %d", after.heap, base.heap)
+	}
+	runtime.KeepAlive(m)
+}
+
+// Promise 2, for the identity tables: a WeakKeyMap and a WeakSet whose
+// keys died give back their slots and weak handles with no call on them.
+func TestIdleKeyMapAndSetGiveMemoryBack(t *testing.T) {
+	n := 200_000 / raceSlowdown
+	base := memory()
+	km := new(WeakKeyMap[node, int])
+	ws := new(WeakSet[node])
+	keys := make([]*node, n)
+	for i := range keys {
+		keys[i] = newNode(i)
+		km.Store(keys[i], i)
+		ws.Add(keys[i])
+	}
+	full := int64(memory().heap) - int64(base.heap)
+	keys = nil
+	for range 3 {
+		sweepAfterGC(t)
+	}
+	left := int64(memory().heap) - int64(base.heap)
+	t.Logf("%d keys in a WeakKeyMap and a WeakSet: %d heap bytes with the keys, %d after", n, full, left)
+	if left >= full/4 {
+		t.Fatalf("idle WeakKeyMap and WeakSet hold %d of %d heap bytes", left, full)
+	}
+	km.Clear()
+	ws.Clear()
+	if after := memory(); after.heap > base.heap+64<<10 {
+		t.Fatalf("live heap %d after Clear, want within 64 KiB of %d", after.heap, base.heap)
+	}
+	runtime.KeepAlive(km)
+	runtime.KeepAlive(ws)
+}
+
+// Promise 5: a dropped collection is collected while its objects live,
+// and its table with it: the sweeper holds a table only while its
+// collection lives.
+func TestSweeperLetsDroppedTablesGo(t *testing.T) {
+	k := newNode(1)
+	m, root := func() (weak.Pointer[WeakKeyMap[node, int]], weak.Pointer[tableRoot[*node, idEntry[node, int]]]) {
+		m := new(WeakKeyMap[node, int])
+		m.Store(k, 1)
+		return weak.Make(m), weak.Make(m.t.t.root.Load())
+	}()
+	sweepAfterGC(t) // collects the map; its cleanup lets the table go
+	if m.Value() != nil {
+		t.Fatal("a dropped map was kept alive")
+	}
+	sweepAfterGC(t)
+	if root.Value() != nil {
+		t.Fatal("the sweeper kept a dropped map's table alive")
+	}
+	runtime.KeepAlive(k)
+}
+
+// Promise 5: the sweeper removes an entry only if that entry's own object
+// died, never a newer entry stored under the same key (CPython
+// bpo-28427), even when the old object dies while the map is idle.
+func TestSweeperKeepsNewerEntry(t *testing.T) {
+	var m WeakValueMap[int, node]
+	m.Store(1, newNode(1))
+	keep := newNode(2)
+	runtime.GC() // the first value dies
+	m.Store(1, keep)
+	for range 3 {
+		sweepAfterGC(t)
+	}
+	if v, ok := m.Load(1); !ok || v != keep {
+		t.Fatal("a sweep removed the newer entry")
+	}
+}
+
+// Promise 5: the sweeper leaves no goroutine behind. A pass runs on its
+// own goroutine, which ends with the pass.
+func TestSweeperLeavesNoGoroutine(t *testing.T) {
+	sweepAfterGC(t)
+	base := goroutinesDownTo(runtime.NumGoroutine())
+	var m WeakValueMap[int, node]
+	for i := range 10_000 {
+		m.Store(i, newNode(i))
+	}
+	for range 3 {
+		sweepAfterGC(t)
+	}
+	if m.Len() != 0 {
+		t.Fatalf("Len %d, want 0", m.Len())
+	}
+	if g := goroutinesDownTo(base); g > base || sweeperGoroutines() != 0 {
+		t.Fatalf("%d goroutines after the sweeps, %d before; %d sweeping", g, base, sweeperGoroutines())
+	}
+}

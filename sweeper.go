@@ -1,0 +1,194 @@
+package weakref
+
+import (
+	"runtime"
+	"sync"
+	"sync/atomic"
+)
+
+// The sweeper gives back the memory of dead entries in tables that nobody
+// is using. A busy table sweeps itself in its callers' goroutines (see
+// shard.touch and shard.makeRoom); an idle one has no caller, so without
+// the sweeper a cache that filled in a burst and went quiet would keep
+// its dead keys, values and weak handles forever, and a WeakKeyMap would
+// keep the values of dead keys.
+//
+// After each collection, a runtime cleanup on a sentinel object starts
+// one sweep pass on a new goroutine, and arms a new sentinel for the next
+// collection. The pass sweeps each table that was not used since the
+// previous pass, shard by shard, resolving each weak pointer once, soon
+// after the collection ended. It skips tables in use, so that it does not
+// resolve their weak pointers while a collection that their callers asked
+// for is marking: a weak pointer resolved then keeps its object alive
+// through that collection.
+//
+// A collection that the program drops is collected, and its table with
+// it (see register). When no table is left, no sentinel is armed and no
+// goroutine runs.
+var sweeper struct {
+	mu      sync.Mutex
+	idle    sync.Cond              // broadcast when a pass ends
+	tables  map[sweepable]struct{} // the tables of live collections
+	size    shrinker
+	armed   bool   // a sentinel waits for the next collection
+	running bool   // a pass is running
+	again   bool   // a collection ended during the pass
+	handled uint64 // the last collection that started a pass
+}
+
+func init() { sweeper.idle.L = &sweeper.mu }
+
+// lastGC is gcCycles as of the sentinel's last run: a cheap, possibly
+// late, view of the collections that have completed, for the amortized
+// checks of shard.touch and shard.makeRoom.
+var lastGC atomic.Uint64
+
+// A sweepable is a table's root, as the sweeper sees it.
+type sweepable interface {
+	// sweepIdle sweeps the table if it was not used since the last call,
+	// given c, the current gcCycles, and returns how many entries it
+	// removed.
+	sweepIdle(c uint64) int
+	// sweepAll sweeps the table whether or not it is in use.
+	sweepAll(c uint64) int
+}
+
+func (r *tableRoot[Q, E]) sweepIdle(c uint64) int {
+	if r.touched.Swap(false) {
+		return 0
+	}
+	var removed atomic.Int64
+	r.each(func(sh *shard[Q, E]) bool {
+		collecting.RLock()
+		removed.Add(int64(sh.sweepIfStale(c)))
+		collecting.RUnlock()
+		return true
+	})
+	return int(removed.Load())
+}
+
+// collecting keeps the sweeper's passes and Collect's collections apart.
+// A pass read-locks it around each shard it sweeps, and Collect
+// write-locks it around its collection, so that a pass never resolves a
+// weak pointer while Collect's collection marks: an object that the
+// program dropped just before calling Collect is then sure to be
+// collected. A program's own runtime.GC has no such guard; see the
+// package doc.
+var collecting sync.RWMutex
+
+func (r *tableRoot[Q, E]) sweepAll(c uint64) int { return r.sweep(c) }
+
+// register adds the root r of table t to the sweeper, and arms the
+// sentinel if none is armed. The sweeper holds r, never t: a cleanup on
+// the collection that holds t unregisters r once the collection is
+// collected, so that a dropped collection is collected even while its
+// objects live (CPython bpo-38006), and the sweeper never resolves a weak
+// pointer to a table, which could keep a dropped one alive.
+func register[Q any, E entry[Q]](t *table[Q, E], r *tableRoot[Q, E]) {
+	sweeper.mu.Lock()
+	if sweeper.tables == nil {
+		sweeper.tables = make(map[sweepable]struct{})
+	}
+	sweeper.tables[r] = struct{}{}
+	sweeper.size.added(len(sweeper.tables))
+	if !sweeper.armed {
+		sweeper.armed = true
+		if lastGC.Load() == 0 {
+			lastGC.Store(gcCycles())
+		}
+		arm(true)
+	}
+	sweeper.mu.Unlock()
+	runtime.AddCleanup(t, forgetTable, sweepable(r))
+}
+
+// forgetTable removes a collected collection's table from the sweeper.
+func forgetTable(r sweepable) {
+	sweeper.mu.Lock()
+	defer sweeper.mu.Unlock()
+	delete(sweeper.tables, r)
+	sweeper.tables = shrink(sweeper.tables, &sweeper.size)
+}
+
+// sentinel is allocated to die: its cleanup says that a collection ended.
+// It holds a pointer and is larger than 16 bytes, so that the tiny
+// allocator never batches it with a live object.
+type sentinel struct {
+	_ *sentinel
+	_ [2]uint64
+}
+
+// arm allocates a sentinel that the next collection finds unreachable;
+// with rearm, its cleanup arms the next one. A sentinel allocated while
+// the collector marks survives that collection, so a pass can come one
+// collection late. The caller holds sweeper.mu.
+func arm(rearm bool) {
+	runtime.AddCleanup(new(sentinel), afterGC, rearm)
+}
+
+// afterGC runs on a runtime cleanup goroutine after each collection while
+// tables exist. It starts a pass, or asks the running one for another,
+// without sweeping itself, so that the program's other cleanups never
+// wait for a sweep.
+func afterGC(rearm bool) {
+	c := gcCycles()
+	sweeper.mu.Lock()
+	defer sweeper.mu.Unlock()
+	lastGC.Store(max(lastGC.Load(), c))
+	if rearm {
+		if len(sweeper.tables) == 0 {
+			sweeper.armed = false
+		} else {
+			arm(true)
+		}
+	}
+	if c <= sweeper.handled || len(sweeper.tables) == 0 {
+		return
+	}
+	sweeper.handled = c
+	if sweeper.running {
+		sweeper.again = true
+		return
+	}
+	sweeper.running = true
+	go sweepPasses()
+}
+
+// sweepPasses runs passes until no collection ended during the last one.
+func sweepPasses() {
+	for {
+		pass(gcCycles(), sweepable.sweepIdle)
+		sweeper.mu.Lock()
+		if !sweeper.again {
+			sweeper.running = false
+			sweeper.idle.Broadcast()
+			sweeper.mu.Unlock()
+			return
+		}
+		sweeper.again = false
+		sweeper.mu.Unlock()
+	}
+}
+
+// pass calls sweep on every registered table and returns how many
+// entries it removed.
+func pass(c uint64, sweep func(sweepable, uint64) int) int {
+	sweeper.mu.Lock()
+	tables := make([]sweepable, 0, len(sweeper.tables))
+	for r := range sweeper.tables {
+		tables = append(tables, r)
+	}
+	sweeper.mu.Unlock()
+	removed := 0
+	for _, r := range tables {
+		removed += sweep(r, c)
+	}
+	return removed
+}
+
+// reclaimTables sweeps every table now, in use or not. Collect calls it
+// after its collection, so that the values of dead WeakKeyMap keys become
+// unreachable at once.
+func reclaimTables() {
+	pass(gcCycles(), sweepable.sweepAll)
+}
