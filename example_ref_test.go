@@ -37,7 +37,10 @@ func ExampleNewRef() {
 	// Output: true
 }
 
-func ExampleErrNotReferenceable() {
+// A nil object cannot be referenced weakly: NewRef, like every function
+// that would store one, panics with an error wrapping ErrNotReferenceable,
+// as Python raises TypeError.
+func ExampleNewRef_nil() {
 	defer func() {
 		err := recover().(error)
 		fmt.Println(errors.Is(err, weakref.ErrNotReferenceable))
