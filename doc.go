@@ -1,0 +1,98 @@
+// Package weakref brings Python's weakref module to Go: weak references
+// with callbacks, proxies, finalizers, and maps and sets that hold their
+// keys or values weakly. Everything is generic and safe for concurrent use.
+//
+// A weak reference refers to an object without keeping it alive. Once the
+// only references left to an object are weak, the garbage collector may
+// reclaim it, and every weak reference to it then reports nil. Use this
+// package for caches that empty as their users let go ([WeakValueMap]),
+// side data attached to objects you do not own ([WeakKeyMap]), observer
+// lists that must not keep observers alive ([WeakSet]), and cleanup of
+// resources tied to an object's life ([Finalize]). Do not use it to manage
+// resources that must be released at a known time: the collector decides
+// when an object dies, and it may decide never to.
+//
+// # Types
+//
+//   - [Ref] is a weak reference: Value returns the object, or nil once it
+//     has been collected. [NewRefFunc] adds a callback that runs after the
+//     object is collected; Done gives a channel closed at that moment.
+//   - [Proxy] is a Ref whose Value reports [ErrReferenceError] instead of
+//     nil, and whose MustValue panics with it, as Python's proxies raise.
+//   - [WeakMethod] keeps a method's receiver weakly and binds the method
+//     on demand.
+//   - [Finalize] runs a function once after its object is collected, or
+//     earlier when called, and at exit under [Shutdown]; it can be
+//     detached.
+//   - [WeakValueMap] maps comparable keys to objects it holds weakly; an
+//     entry vanishes with its object.
+//   - [WeakKeyMap] maps objects, by identity and held weakly, to values;
+//     an entry vanishes with its key.
+//   - [WeakSet] is a set of objects held weakly, with Python's set
+//     algebra.
+//
+// [Collect], [Shutdown], [SetUnraisableHook], [GetWeakRefCount] and
+// [GetWeakRefs] complete Python's module.
+//
+// # Python names
+//
+//	weakref.ref(o)                    NewRef(o)
+//	weakref.ref(o, cb)                NewRefFunc(o, cb)
+//	r()                               r.Value()
+//	r.__callback__                    r.Callback()
+//	weakref.proxy(o[, cb])            NewProxy(o), NewProxyFunc(o, cb)
+//	weakref.WeakMethod(o.m)           NewWeakMethod(o, func(o *T) F { return o.M })
+//	weakref.finalize(o, f, *args)     NewFinalize(o, f, arg)
+//	f(), f.detach(), f.peek()         f.Call(), f.Detach(), f.Peek()
+//	f.alive, f.atexit                 f.Alive(), f.Atexit(), f.SetAtexit(b)
+//	weakref.getweakrefcount(o)        GetWeakRefCount(o)
+//	weakref.getweakrefs(o)            GetWeakRefs(o)
+//	ReferenceError                    ErrReferenceError
+//	TypeError (cannot create ...)     a panic wrapping ErrNotReferenceable
+//	gc.collect()                      Collect()
+//	sys.unraisablehook                SetUnraisableHook(h)
+//	interpreter exit                  defer Shutdown() in main
+//	WeakValueDictionary               WeakValueMap
+//	WeakKeyDictionary                 WeakKeyMap
+//	WeakSet                           WeakSet
+//
+// The collections use [sync.Map]'s names: d.get(k) is Load, d[k] = v is
+// Store, d.setdefault(k, v) is LoadOrStore, d.pop(k) is LoadAndDelete, del
+// d[k] is Delete, len(d) is Len, d.copy() is Clone, d.items() is All. The
+// README has the full table.
+//
+// # Concurrency
+//
+// Every function and method is safe for concurrent use by multiple
+// goroutines. Callbacks and finalizers run after their object is
+// collected, on a goroutine of the runtime's (or in the goroutine that
+// calls [Collect] or [Shutdown]), outside every lock of this package: they
+// may call back into the package, except [Collect]. They must not block for
+// long, because they delay the other cleanups of the program; start a
+// goroutine for slow work. A panic in one is reported to the hook set by
+// [SetUnraisableHook] and does not stop the others.
+//
+// # Go is not Python
+//
+//   - An object is a pointer to a heap allocation. Identity is the pointer:
+//     WeakKeyMap and WeakSet compare keys with ==, not by the pointed-to
+//     values.
+//   - An object dies when the collector finds it unreachable, not when the
+//     last strong reference goes away. After [runtime.GC] returns, every
+//     query of this package already treats the objects collected in that
+//     cycle as gone. Callbacks and finalizers run a little later; call
+//     [Collect] to run them at once, as gc.collect() would.
+//   - Pointers to zero-size values, to package-level variables, and to tiny
+//     (16 bytes or smaller) pointer-free allocations may never be
+//     collected, so weak references to them may never die. Test objects
+//     should hold a pointer or be larger than 16 bytes.
+//   - A function argument may become unreachable at its last use. Use
+//     [runtime.KeepAlive] to keep an object alive until a point.
+//   - There are no ephemerons: a value in a WeakKeyMap, or a callback or
+//     finalizer argument, that refers to its own key or object keeps it
+//     alive forever. Run a test with GODEBUG=checkfinalizers=1 to have the
+//     runtime report such cycles for finalizers, callbacks and Refs.
+//   - Python runs finalizers at interpreter exit; Go does not run anything
+//     when main returns. Call defer [Shutdown]() in main to get Python's
+//     behaviour.
+package weakref
