@@ -52,7 +52,7 @@ func valueMapOps(t *testing.T, r choices, steps int) {
 	for step := range steps {
 		k, i := r.IntN(12), r.IntN(len(w.objs))
 		obj := w.objs[i]
-		op := r.IntN(9)
+		op := r.IntN(11)
 		if os.Getenv("TRACE") != "" {
 			t.Logf("step %d: op %d k %d i %d alive %v", step, op, k, i, obj != nil)
 		}
@@ -125,6 +125,23 @@ func valueMapOps(t *testing.T, r choices, steps int) {
 			} else if len(model) != 0 {
 				t.Fatalf("step %d: PopItem found nothing in a map of %d", step, len(model))
 			}
+		case op == 8 && obj != nil:
+			prev, loaded := m.Swap(k, obj)
+			mi, had := model[k]
+			if loaded != had || (had && prev != w.objs[mi]) {
+				t.Fatalf("step %d: Swap(%d) = %v, %v; model %v, %v", step, k, prev, loaded, mi, had)
+			}
+			model[k] = i
+		case op == 9 && obj != nil:
+			mi, had := model[k]
+			ran := false
+			v, loaded := m.LoadOrCompute(k, func() *node { ran = true; return obj })
+			if loaded != had || ran == had || (had && v != w.objs[mi]) || (!had && v != obj) {
+				t.Fatalf("step %d: LoadOrCompute(%d) = %v, %v, create ran %v; model %v, %v", step, k, v, loaded, ran, mi, had)
+			}
+			if !had {
+				model[k] = i
+			}
 		}
 		checkValueMap(t, step, &m, model, w)
 	}
@@ -162,7 +179,7 @@ func keyMapOps(t *testing.T, r choices, steps int) {
 	for step := range steps {
 		i, v := r.IntN(len(w.objs)), r.IntN(100)
 		obj := w.objs[i]
-		switch op := r.IntN(7); {
+		switch op := r.IntN(10); {
 		case op == 0 && obj != nil:
 			m.Store(obj, v)
 			s.Add(obj)
@@ -210,6 +227,50 @@ func keyMapOps(t *testing.T, r choices, steps int) {
 				delete(model, k.a)
 			} else if len(model) != 0 {
 				t.Fatalf("step %d: PopItem found nothing", step)
+			}
+		case op == 6 && obj != nil:
+			prev, loaded := m.Swap(obj, v)
+			mv, had := model[i]
+			if loaded != had || prev != mv {
+				t.Fatalf("step %d: Swap = %v, %v; model %v, %v", step, prev, loaded, mv, had)
+			}
+			s.Add(obj)
+			model[i] = v
+		case op == 7 && obj != nil:
+			mv, had := model[i]
+			ran := false
+			got, loaded := m.LoadOrCompute(obj, func() int { ran = true; return v })
+			if loaded != had || ran == had || (had && got != mv) || (!had && got != v) {
+				t.Fatalf("step %d: LoadOrCompute = %v, %v, create ran %v; model %v, %v", step, got, loaded, ran, mv, had)
+			}
+			s.Add(obj)
+			model[i] = got
+		case op == 8:
+			mv, had := model[i]
+			old := v % 4 // often the stored value, when values are small
+			if had && r.IntN(2) == 0 {
+				old = mv
+			}
+			want := had && mv == old
+			if swapped := m.CompareAndSwap(obj, old, v); swapped != want {
+				t.Fatalf("step %d: CompareAndSwap(%d, %d) = %v; model %v, %v", step, old, v, swapped, mv, had)
+			}
+			if want {
+				model[i] = v
+			}
+		case op == 9:
+			mv, had := model[i]
+			old := v % 4
+			if had && r.IntN(2) == 0 {
+				old = mv
+			}
+			want := had && mv == old
+			if deleted := m.CompareAndDelete(obj, old); deleted != want {
+				t.Fatalf("step %d: CompareAndDelete(%d) = %v; model %v, %v", step, old, deleted, mv, had)
+			}
+			if want {
+				s.Remove(obj)
+				delete(model, i)
 			}
 		}
 		if m.Len() != len(model) || s.Len() != len(model) {

@@ -196,3 +196,58 @@ func ExampleWeakKeyMap_Clone() {
 	fmt.Println(v1, v2)
 	// Output: 1 2
 }
+
+// Attaching side data to an object lazily: the first caller computes it,
+// later callers get it, and it goes with the object.
+func ExampleWeakKeyMap_LoadOrCompute() {
+	var names weakref.WeakKeyMap[Key, string]
+	k := newKey("conn")
+	describe := func() string {
+		fmt.Println("computing")
+		return "description of " + k.name
+	}
+	v1, loaded1 := names.LoadOrCompute(k, describe)
+	v2, loaded2 := names.LoadOrCompute(k, describe) // already there: no recompute
+	fmt.Println(v1, loaded1)
+	fmt.Println(v2, loaded2)
+	// Output:
+	// computing
+	// description of conn false
+	// description of conn true
+}
+
+func ExampleWeakKeyMap_Swap() {
+	var d weakref.WeakKeyMap[Key, int]
+	k := newKey("k")
+	prev, loaded := d.Swap(k, 1)
+	fmt.Println(prev, loaded)
+	prev, loaded = d.Swap(k, 2)
+	fmt.Println(prev, loaded)
+	v, _ := d.Load(k)
+	fmt.Println(v)
+	// Output:
+	// 0 false
+	// 1 true
+	// 2
+}
+
+func ExampleWeakKeyMap_CompareAndSwap() {
+	var d weakref.WeakKeyMap[Key, string]
+	k := newKey("k")
+	d.Store(k, "old")
+	fmt.Println(d.CompareAndSwap(k, "other", "new"), d.CompareAndSwap(k, "old", "new"))
+	v, _ := d.Load(k)
+	fmt.Println(v)
+	// Output:
+	// false true
+	// new
+}
+
+func ExampleWeakKeyMap_CompareAndDelete() {
+	var d weakref.WeakKeyMap[Key, string]
+	k := newKey("k")
+	d.Store(k, "v")
+	fmt.Println(d.CompareAndDelete(k, "other"), d.CompareAndDelete(k, "v"), d.Len())
+	runtime.KeepAlive(k)
+	// Output: false true 0
+}

@@ -139,6 +139,26 @@ func ExampleWeakValueMap_Delete() {
 	// Output: 0
 }
 
+func ExampleWeakValueMap_Swap() {
+	var m weakref.WeakValueMap[int, ExpensiveObject]
+	a, b, c := newExpensive("a"), newExpensive("b"), newExpensive("c")
+	prev, loaded := m.Swap(1, a)
+	fmt.Println(prev == nil, loaded)
+	prev, loaded = m.Swap(1, b)
+	fmt.Println(prev.name, loaded)
+
+	b = nil
+	runtime.GC()
+	prev, loaded = m.Swap(1, c) // b died: a dead previous value is not loaded
+	fmt.Println(prev == nil, loaded)
+	runtime.KeepAlive(a)
+	runtime.KeepAlive(c)
+	// Output:
+	// true false
+	// a true
+	// true false
+}
+
 func ExampleWeakValueMap_CompareAndSwap() {
 	var m weakref.WeakValueMap[int, ExpensiveObject]
 	a, b := newExpensive("a"), newExpensive("b")

@@ -4,6 +4,7 @@ import (
 	"maps"
 	"runtime"
 	"slices"
+	"sync/atomic"
 	"testing"
 	"weak"
 )
@@ -143,6 +144,10 @@ func TestWeakKeyMapNilPanics(t *testing.T) {
 		"WeakKeyMap.Store":       func() { m.Store(nil, 1) },
 		"WeakKeyMap.LoadOrStore": func() { m.LoadOrStore(nil, 1) },
 		"WeakKeyMap.Update":      func() { m.Update(maps.All(map[*node]int{newNode(1): 1, nil: 2})) },
+		"WeakKeyMap.Swap":        func() { m.Swap(nil, 1) },
+		"WeakKeyMap.LoadOrCompute": func() {
+			m.LoadOrCompute(nil, func() int { return 1 })
+		},
 	} {
 		t.Run(name, func(t *testing.T) {
 			mustPanicWith(t, ErrNotReferenceable, "weakref: "+name, f)
@@ -150,5 +155,83 @@ func TestWeakKeyMapNilPanics(t *testing.T) {
 				t.Fatal("a panicking call stored something")
 			}
 		})
+	}
+}
+
+// LoadOrCompute has WeakValueMap's single-flight promise: concurrent
+// callers for one missing key run create once and all get its result.
+func TestWeakKeyMapLoadOrComputeRunsCreateOnce(t *testing.T) {
+	var m WeakKeyMap[node, *node]
+	k := newNode(1)
+	var creates atomic.Int32
+	release := make(chan struct{})
+	create := func() *node {
+		creates.Add(1)
+		<-release
+		return newNode(42)
+	}
+	const callers = 8
+	type result struct {
+		v      *node
+		loaded bool
+	}
+	results := make(chan result, callers)
+	for range callers {
+		go func() {
+			v, loaded := m.LoadOrCompute(k, create)
+			results <- result{v, loaded}
+		}()
+	}
+	close(release)
+	var first *node
+	fresh := 0
+	for range callers {
+		r := <-results
+		if first == nil {
+			first = r.v
+		}
+		if r.v != first || r.v.a != 42 {
+			t.Fatal("callers got different values")
+		}
+		if !r.loaded {
+			fresh++
+		}
+	}
+	if creates.Load() != 1 || fresh != 1 {
+		t.Fatalf("create ran %d times, %d callers saw loaded false; want 1 and 1", creates.Load(), fresh)
+	}
+	if len(m.compute.calls) != 0 {
+		t.Fatal("a call record was left behind")
+	}
+}
+
+func TestWeakKeyMapLoadOrComputePanicLetsOthersRetry(t *testing.T) {
+	var m WeakKeyMap[node, int]
+	k := newNode(1)
+	mustPanicText(t, "create failed", func() {
+		m.LoadOrCompute(k, func() int { panic("create failed") })
+	})
+	if v, loaded := m.LoadOrCompute(k, func() int { return 7 }); loaded || v != 7 {
+		t.Fatal("LoadOrCompute after a panicking create")
+	}
+	mustPanicText(t, "weakref: WeakKeyMap.LoadOrCompute: create is nil", func() {
+		m.LoadOrCompute(newNode(2), nil)
+	})
+}
+
+// CompareAndSwap and CompareAndDelete compare values with ==, as sync.Map
+// does, and so panic on values that are not comparable.
+func TestWeakKeyMapCompareNeedsComparableValues(t *testing.T) {
+	var m WeakKeyMap[node, any]
+	k := newNode(1)
+	m.Store(k, []int{1})
+	mustPanicText(t, "comparing uncomparable type []int", func() { m.CompareAndSwap(k, []int{1}, 2) })
+	mustPanicText(t, "comparing uncomparable type []int", func() { m.CompareAndDelete(k, []int{1}) })
+	if m.CompareAndSwap(nil, 1, 2) || m.CompareAndDelete(nil, 1) {
+		t.Fatal("a nil key matched")
+	}
+	m.Store(k, 1)
+	if !m.CompareAndSwap(k, 1, 2) || !m.CompareAndDelete(k, 2) || m.Len() != 0 {
+		t.Fatal("CompareAndSwap then CompareAndDelete of comparable values")
 	}
 }

@@ -149,6 +149,7 @@ func TestWeakValueMapNilPanics(t *testing.T) {
 		"WeakValueMap.CompareAndSwap": func() { m.CompareAndSwap(1, a, nil) },
 		"WeakValueMap.LoadOrCompute":  func() { m.LoadOrCompute(2, func() *node { return nil }) },
 		"WeakValueMap.Update":         func() { m.Update(maps.All(map[int]*node{2: newNode(2), 3: nil})) },
+		"WeakValueMap.Swap":           func() { m.Swap(1, nil) },
 	} {
 		t.Run(name, func(t *testing.T) {
 			mustPanicWith(t, ErrNotReferenceable, "weakref: "+name, f)
@@ -163,6 +164,9 @@ func TestWeakValueMapNilPanics(t *testing.T) {
 	if _, ok := m.Load(2); ok {
 		t.Fatal("stored despite panic")
 	}
+	mustPanicText(t, "weakref: WeakValueMap.LoadOrCompute: create is nil", func() {
+		m.LoadOrCompute(2, nil)
+	})
 }
 
 func TestWeakValueMapIterationMayMutate(t *testing.T) {
