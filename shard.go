@@ -36,6 +36,10 @@ const (
 	// microseconds even when every weak pointer misses the cache.
 	maxSlots = 1024
 	minSlots = 8
+	// maxDepth bounds splitting: entries whose hashes agree in their
+	// first maxDepth bits cannot be told apart by a split, so their shard
+	// grows instead. Only colliding hashes get there.
+	maxDepth = 48
 )
 
 // limit returns how many entries the shard may hold before it grows:
@@ -134,7 +138,7 @@ func (sh *shard[Q, E]) makeRoom() bool {
 			return true
 		}
 	}
-	if len(sh.slots) < maxSlots {
+	if len(sh.slots) < maxSlots || sh.depth >= maxDepth {
 		sh.resize(max(2*len(sh.slots), minSlots))
 		return true
 	}

@@ -57,14 +57,16 @@ func (r *tableRoot[Q, E]) sweepIdle(c uint64) int {
 	if r.touched.Swap(false) {
 		return 0
 	}
-	var removed atomic.Int64
-	r.each(func(sh *shard[Q, E]) bool {
+	removed := 0
+	sweep := func(sh *shard[Q, E]) bool { removed += sh.sweepIfStale(c); return true }
+	r.dir.Load().each(func(sh *shard[Q, E]) bool {
 		collecting.RLock()
-		removed.Add(int64(sh.sweepIfStale(c)))
+		visit(sh, sweep)
 		collecting.RUnlock()
+		runtime.Gosched() // a background pass gives way to the program
 		return true
 	})
-	return int(removed.Load())
+	return removed
 }
 
 // collecting keeps the sweeper's passes and Collect's collections apart.

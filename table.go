@@ -253,6 +253,9 @@ func (r *tableRoot[Q, E]) eachParallel(f func(*shard[Q, E])) {
 				continue
 			}
 			visit(sh, func(sh *shard[Q, E]) bool { f(sh); return true })
+			// Let other goroutines run between shards: a sweep on every
+			// core must not keep the map's other users off the CPU.
+			runtime.Gosched()
 		}
 	}
 	var wg sync.WaitGroup

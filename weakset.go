@@ -253,14 +253,17 @@ func (s *WeakSet[T]) IsDisjoint(seq iter.Seq[*T]) bool {
 }
 
 // Equal reports whether s holds exactly the elements seq yields: s == t.
-// Duplicates in seq count once; a nil element is never held.
+// Duplicates in seq count once; a nil element is never held. Like every
+// method here that takes a sequence, it reads seq once, so a one-pass
+// sequence works.
 func (s *WeakSet[T]) Equal(seq iter.Seq[*T]) bool {
+	other := make(map[*T]struct{})
 	for x := range seq {
 		if x == nil {
 			return false
 		}
+		other[x] = struct{}{}
 	}
-	other := members(seq)
 	n := 0
 	for x := range s.All() {
 		if _, ok := other[x]; !ok {

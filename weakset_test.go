@@ -1,6 +1,7 @@
 package weakref
 
 import (
+	"iter"
 	"runtime"
 	"slices"
 	"testing"
@@ -168,4 +169,68 @@ func TestWeakSetNilPanics(t *testing.T) {
 		})
 	}
 	runtime.KeepAlive(a)
+}
+
+// onePass returns a sequence of xs that fails the test if it is walked a
+// second time, as a one-pass sequence (a channel, a network stream) would.
+func onePass(t *testing.T, name string, xs ...*node) iter.Seq[*node] {
+	walked := false
+	return func(yield func(*node) bool) {
+		if walked {
+			t.Errorf("%s walked its sequence twice", name)
+			return
+		}
+		walked = true
+		for _, x := range xs {
+			if !yield(x) {
+				return
+			}
+		}
+	}
+}
+
+// Every method that takes a sequence reads it exactly once, so a one-pass
+// sequence holding exactly the set's members gives the same answers as a
+// slice.
+func TestWeakSetReadsSequencesOnce(t *testing.T) {
+	a, b, c := newNode(1), newNode(2), newNode(3)
+	fresh := func() *WeakSet[node] { return NewWeakSet(a, b) }
+	checks := map[string]func(seq iter.Seq[*node]) bool{
+		"Equal":      func(seq iter.Seq[*node]) bool { return fresh().Equal(seq) },
+		"IsSubset":   func(seq iter.Seq[*node]) bool { return fresh().IsSubset(seq) },
+		"IsSuperset": func(seq iter.Seq[*node]) bool { return fresh().IsSuperset(seq) },
+		"IsDisjoint": func(seq iter.Seq[*node]) bool { return !fresh().IsDisjoint(seq) },
+		"Union":      func(seq iter.Seq[*node]) bool { return fresh().Union(seq).Len() == 2 },
+		"Intersection": func(seq iter.Seq[*node]) bool {
+			return fresh().Intersection(seq).Len() == 2
+		},
+		"Difference": func(seq iter.Seq[*node]) bool { return fresh().Difference(seq).Len() == 0 },
+		"SymmetricDifference": func(seq iter.Seq[*node]) bool {
+			return fresh().SymmetricDifference(seq).Len() == 0
+		},
+		"Update": func(seq iter.Seq[*node]) bool { s := fresh(); s.Update(seq); return s.Len() == 2 },
+		"IntersectionUpdate": func(seq iter.Seq[*node]) bool {
+			s := fresh()
+			s.IntersectionUpdate(seq)
+			return s.Len() == 2
+		},
+		"DifferenceUpdate": func(seq iter.Seq[*node]) bool {
+			s := fresh()
+			s.DifferenceUpdate(seq)
+			return s.Len() == 0
+		},
+		"SymmetricDifferenceUpdate": func(seq iter.Seq[*node]) bool {
+			s := fresh()
+			s.SymmetricDifferenceUpdate(seq)
+			return s.Len() == 0
+		},
+	}
+	for name, check := range checks {
+		t.Run(name, func(t *testing.T) {
+			if !check(onePass(t, name, a, b)) {
+				t.Fatalf("%s of a one-pass sequence of the members gave the wrong answer", name)
+			}
+		})
+	}
+	runtime.KeepAlive(c)
 }

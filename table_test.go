@@ -1,0 +1,258 @@
+package weakref
+
+import (
+	"math/rand/v2"
+	"sync"
+	"sync/atomic"
+	"testing"
+)
+
+// testEntry is a table entry whose liveness the test decides.
+type testEntry struct {
+	key  int
+	dead *atomic.Bool
+}
+
+func (e testEntry) matches(k int) bool { return e.key == k }
+func (e testEntry) alive() bool        { return !e.dead.Load() }
+
+type testTable struct {
+	t    table[int, testEntry]
+	hash func(int) uint64 // test-only: forces collisions
+}
+
+func (tt *testTable) store(k int, dead *atomic.Bool) {
+	h := hashOf(tt.hash(k))
+	sh := tt.t.lockForWrite(h)
+	if i := sh.find(h, k); i >= 0 {
+		sh.slots[i].e.dead = dead
+	} else {
+		sh.insert(h, testEntry{k, dead})
+	}
+	sh.mu.Unlock()
+}
+
+func (tt *testTable) load(k int) bool {
+	h := hashOf(tt.hash(k))
+	sh := tt.t.lock(h)
+	if sh == nil {
+		return false
+	}
+	defer sh.mu.Unlock()
+	return sh.find(h, k) >= 0
+}
+
+func (tt *testTable) remove(k int) bool {
+	h := hashOf(tt.hash(k))
+	sh := tt.t.lock(h)
+	if sh == nil {
+		return false
+	}
+	defer sh.mu.Unlock()
+	i := sh.find(h, k)
+	if i >= 0 {
+		sh.remove(i)
+	}
+	return i >= 0
+}
+
+func (tt *testTable) keys() map[int]int {
+	seen := map[int]int{}
+	tt.t.snapshot(func(slots []slot[testEntry]) bool {
+		for _, s := range slots {
+			seen[s.e.key]++
+		}
+		return true
+	})
+	return seen
+}
+
+var hashes = map[string]func(int) uint64{
+	"spread":   func(k int) uint64 { return hashKey(k) },
+	"3 hashes": func(k int) uint64 { return uint64(k%3) << 62 },
+	"one hash": func(int) uint64 { return 42 },
+}
+
+// The table agrees with a plain map under random stores and removes,
+// whatever the hashes: probing goes on past a slot whose hash matches
+// another key's, and backward-shift deletion keeps every entry reachable,
+// across the end of the slot array too.
+func TestTableAgreesWithMap(t *testing.T) {
+	for name, hash := range hashes {
+		t.Run(name, func(t *testing.T) {
+			tt := &testTable{hash: hash}
+			model := map[int]bool{}
+			alive := new(atomic.Bool)
+			r := rand.New(rand.NewPCG(1, 2))
+			for step := range 20_000 {
+				k := r.IntN(3000)
+				if r.IntN(3) == 0 {
+					if tt.remove(k) != model[k] {
+						t.Fatalf("step %d: remove(%d) disagrees with the model", step, k)
+					}
+					delete(model, k)
+				} else {
+					tt.store(k, alive)
+					model[k] = true
+				}
+				if step%1000 == 0 || step == 19_999 {
+					checkTable(t, tt, model)
+				}
+			}
+		})
+	}
+}
+
+func checkTable(t *testing.T, tt *testTable, model map[int]bool) {
+	t.Helper()
+	if n := tt.t.len(); n != len(model) {
+		t.Fatalf("len %d, model %d", n, len(model))
+	}
+	for k, n := range tt.keys() {
+		if n != 1 || !model[k] {
+			t.Fatalf("key %d visited %d times; in the model: %v", k, n, model[k])
+		}
+	}
+	for k := range model {
+		if !tt.load(k) {
+			t.Fatalf("key %d not found", k)
+		}
+	}
+}
+
+// A table splits full shards, so no shard holds more than maxSlots slots
+// and the directory grows instead.
+func TestTableSplitsFullShards(t *testing.T) {
+	tt := &testTable{hash: hashes["spread"]}
+	alive := new(atomic.Bool)
+	const n = 100_000
+	for k := range n {
+		tt.store(k, alive)
+	}
+	d := tt.t.root.Load().dir.Load()
+	shards := 0
+	d.each(func(sh *shard[int, testEntry]) bool {
+		shards++
+		if len(sh.slots) > maxSlots {
+			t.Fatalf("a shard has %d slots", len(sh.slots))
+		}
+		return true
+	})
+	if shards < n/maxSlots {
+		t.Fatalf("%d entries in %d shards", n, shards)
+	}
+	t.Logf("%d entries: %d shards, directory of %d", n, shards, len(d.shards))
+	model := map[int]bool{}
+	for k := range n {
+		model[k] = true
+	}
+	checkTable(t, tt, model)
+}
+
+// Entries whose hashes are all equal cannot be split apart: their shard
+// grows past maxSlots instead of splitting forever.
+func TestTableCollidingHashesGrowAShard(t *testing.T) {
+	tt := &testTable{hash: hashes["one hash"]}
+	alive := new(atomic.Bool)
+	model := map[int]bool{}
+	for k := range 2 * maxSlots {
+		tt.store(k, alive)
+		model[k] = true
+	}
+	checkTable(t, tt, model)
+}
+
+// A sweep removes exactly the entries whose objects died, and a shard
+// that empties gives back its slots.
+func TestTableSweepRemovesOnlyTheDead(t *testing.T) {
+	tt := &testTable{hash: hashes["3 hashes"]}
+	alive, dying := new(atomic.Bool), new(atomic.Bool)
+	model := map[int]bool{}
+	for k := range 600 {
+		if k%2 == 0 {
+			tt.store(k, dying)
+		} else {
+			tt.store(k, alive)
+			model[k] = true
+		}
+	}
+	dying.Store(true)
+	if removed := tt.t.root.Load().sweep(gcCycles() + 1000); removed != 300 {
+		t.Fatalf("sweep removed %d entries, want 300", removed)
+	}
+	checkTable(t, tt, model)
+	alive.Store(true)
+	tt.t.root.Load().sweep(gcCycles() + 2000)
+	tt.t.root.Load().dir.Load().each(func(sh *shard[int, testEntry]) bool {
+		if sh.slots != nil || sh.used != 0 {
+			t.Fatalf("an empty shard kept %d slots", len(sh.slots))
+		}
+		return true
+	})
+}
+
+// Concurrent stores, removes, loads, iterations, sweeps, Len and Clear on
+// colliding hashes: run under -race, this is the test of the table's
+// locking. Every key a goroutine stored and did not remove is there at the
+// end.
+func TestTableConcurrentCollisions(t *testing.T) {
+	for name, hash := range hashes {
+		t.Run(name, func(t *testing.T) {
+			tt := &testTable{hash: hash}
+			alive := new(atomic.Bool)
+			const workers, keys = 4, 1500
+			var wg sync.WaitGroup
+			var stop atomic.Bool
+			results := make([]map[int]bool, workers)
+			for w := range workers {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					r := rand.New(rand.NewPCG(uint64(w), 3))
+					mine := map[int]bool{}
+					for range 20_000 {
+						k := w + workers*r.IntN(keys/workers) // disjoint keys per worker
+						switch r.IntN(4) {
+						case 0:
+							tt.remove(k)
+							delete(mine, k)
+						case 1:
+							if tt.load(k) != mine[k] {
+								t.Errorf("load(%d) = %v, want %v", k, !mine[k], mine[k])
+								return
+							}
+						default:
+							tt.store(k, alive)
+							mine[k] = true
+						}
+					}
+					results[w] = mine
+				}()
+			}
+			var side sync.WaitGroup
+			side.Add(1)
+			go func() {
+				defer side.Done()
+				for !stop.Load() {
+					tt.keys()
+					tt.t.len()
+					if r := tt.t.root.Load(); r != nil {
+						r.sweep(gcCycles() + 1)
+					}
+				}
+			}()
+			wg.Wait()
+			stop.Store(true)
+			side.Wait()
+			model := map[int]bool{}
+			for _, mine := range results {
+				for k := range mine {
+					model[k] = true
+				}
+			}
+			checkTable(t, tt, model)
+			tt.t.clear()
+			checkTable(t, tt, map[int]bool{})
+		})
+	}
+}
