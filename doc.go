@@ -72,6 +72,39 @@
 // goroutine for slow work. A panic in one is reported to the hook set by
 // [SetUnraisableHook] and does not stop the others.
 //
+// # Reclaiming memory
+//
+// The collections give back what dies without waiting for the program to
+// call them. An entry whose object was collected is removed, with its
+// key, value, slot and the runtime's weak handle:
+//
+//   - by the collection's own callers, a bounded piece at a time: a write
+//     that needs room sweeps its shard, and any call sweeps its shard once
+//     the shard has had as many calls as it has slots since a collection;
+//   - by Len, which must check every entry once after each collection to
+//     be exact;
+//   - for a collection that nobody used since the previous collection, by
+//     a sweep on a goroutine that the package starts after each collection
+//     and that ends with the sweep. No goroutine runs while no collection
+//     exists;
+//   - by [Collect], for every collection at once.
+//
+// So a WeakKeyMap value becomes unreachable within two collections of its
+// key's death, with no call on the map, and is reclaimed by the
+// collection after; after Collect it is already reclaimed. A collection
+// whose objects all died keeps less than a byte for each entry it once
+// held (its directory of empty shards); Clear gives that back too. No sweep holds a lock for more
+// than one shard of at most 1024 slots.
+//
+// A sweep decides whether an entry's object lives by resolving its weak
+// pointer, and an object resolved while the collector marks survives that
+// collection. The background sweep resolves each entry of an idle
+// collection once, soon after a collection ends; if the program drops an
+// object that such a collection holds and calls [runtime.GC] while that
+// sweep runs, the object may survive that call and die at the next
+// collection. Collect never overlaps a background sweep, so an object
+// dropped before Collect is always collected by it.
+//
 // # Go is not Python
 //
 //   - An object is a pointer to a heap allocation. Identity is the pointer:

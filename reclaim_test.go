@@ -103,13 +103,13 @@ func TestIdleMapGivesMemoryBack(t *testing.T) {
 		sweepAfterGC(t)
 		gcs++
 		left = int64(memory().heap) - int64(base.heap)
-		if left < full/4 {
+		if left < full/4 && left < int64(n) {
 			break
 		}
 	}
 	t.Logf("%d entries: the map held %d heap bytes (%.1f per entry); %d after %d collections", n, full, float64(full)/float64(n), left, gcs)
-	if left >= full/4 {
-		t.Fatalf("an idle map whose values died holds %d of its %d heap bytes after %d collections", left, full, gcs)
+	if left >= full/4 || left >= int64(n) {
+		t.Fatalf("an idle map whose values died holds %d of its %d heap bytes after %d collections; want under a quarter, and under a byte per entry", left, full, gcs)
 	}
 	if m.Len() != 0 {
 		t.Fatalf("Len %d, want 0", m.Len())

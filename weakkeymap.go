@@ -20,10 +20,11 @@ import "iter"
 // goroutines, and its method names are [sync.Map]'s.
 //
 // After [runtime.GC] returns, every method already treats keys collected in
-// that cycle as gone. The memory of such an entry, including its value, is
-// reclaimed by later writes or by Len, not at once; entries are never
-// removed in the background. The map holds no callback on its keys, so a
-// dropped map is collected even while its keys live on.
+// that cycle as gone. The entry of a collected key, its value included, is
+// removed without any call on the map, within a few collections, and at
+// once by [Collect]: a large value goes with its key, as in Python. See
+// "Reclaiming memory" in the package doc. The map holds no callback on
+// its keys, so a dropped map is collected even while its keys live on.
 type WeakKeyMap[K any, V any] struct {
 	_       noCopy
 	t       idTable[K, V]
@@ -128,11 +129,10 @@ func (m *WeakKeyMap[K, V]) Delete(key *K) { m.t.remove(key, nil) }
 func (m *WeakKeyMap[K, V]) PopItem() (key *K, value V, ok bool) { return m.t.pop() }
 
 // Len returns the number of live entries: Python's len(d). It is exact
-// after [runtime.GC]. Its first call after a collection checks every
-// entry; later calls cost a lock per shard.
+// after [runtime.GC], and costs what [WeakValueMap.Len] costs.
 func (m *WeakKeyMap[K, V]) Len() int { return m.t.t.len() }
 
-// Clear deletes every entry.
+// Clear deletes every entry and gives back the map's memory.
 func (m *WeakKeyMap[K, V]) Clear() { m.t.t.clear() }
 
 // All returns an iterator over the live entries: Python's d.items(). Each

@@ -20,8 +20,9 @@ import "iter"
 // The zero WeakSet is empty and ready for use. A WeakSet must not be
 // copied after first use. It is safe for concurrent use by multiple
 // goroutines. After [runtime.GC] returns, every method already treats
-// elements collected in that cycle as gone; their memory is reclaimed by
-// later writes or by Len.
+// elements collected in that cycle as gone; their entries are removed
+// without any call on the set, within a few collections (see "Reclaiming
+// memory" in the package doc).
 type WeakSet[T any] struct {
 	_ noCopy
 	t idTable[T, struct{}]
@@ -72,10 +73,10 @@ func (s *WeakSet[T]) Contains(x *T) bool {
 }
 
 // Len returns the number of live elements: Python's len(s). It is exact
-// after [runtime.GC].
+// after [runtime.GC], and costs what [WeakValueMap.Len] costs.
 func (s *WeakSet[T]) Len() int { return s.t.t.len() }
 
-// Clear removes every element.
+// Clear removes every element and gives back the set's memory.
 func (s *WeakSet[T]) Clear() { s.t.t.clear() }
 
 // Pop removes an arbitrary live element and returns it, or returns ok

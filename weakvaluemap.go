@@ -20,12 +20,13 @@ import (
 //
 // After [runtime.GC] returns, every method already treats values collected
 // in that cycle as gone: Load misses, Len does not count them, iteration
-// skips them, LoadOrStore stores over them. The memory of such an entry
-// (its key and slot) is reclaimed by later writes or by Len, not at once;
-// entries are never removed in the background. Unlike Python's, the map
-// holds no callback on its values, so it is not counted by
-// [GetWeakRefCount] and a dropped map is collected even while its values
-// live on.
+// skips them, LoadOrStore stores over them. Unlike Python's, the map holds
+// no callback on its values, so it is not counted by [GetWeakRefCount],
+// and a dropped map is collected even while its values live on.
+//
+// The entry of a collected value is removed, and its memory (key, slot and
+// the runtime's weak handle) given back, without any call for that key,
+// within a few collections; see "Reclaiming memory" in the package doc.
 type WeakValueMap[K comparable, V any] struct {
 	_       noCopy
 	t       table[K, valueEntry[K, V]]
@@ -234,11 +235,14 @@ func (m *WeakValueMap[K, V]) PopItem() (key K, value *V, ok bool) {
 }
 
 // Len returns the number of live entries: Python's len(d). It is exact
-// after [runtime.GC]. Its first call after a collection checks every
-// entry; later calls cost a lock per shard.
+// after [runtime.GC]. Its first call after a collection checks each entry
+// that no sweep has checked since, one shard of at most 1024 slots at a
+// time, on every core for a large map; it never holds a lock for more
+// than one shard, so other callers wait for at most that. Later calls, up
+// to the next collection, cost a lock per shard.
 func (m *WeakValueMap[K, V]) Len() int { return m.t.len() }
 
-// Clear deletes every entry.
+// Clear deletes every entry and gives back the map's memory.
 func (m *WeakValueMap[K, V]) Clear() { m.t.clear() }
 
 // All returns an iterator over the live entries: Python's d.items(). Each
