@@ -18,10 +18,11 @@ type idTable[K, V any] struct {
 	t table[*K, idEntry[K, V]]
 }
 
-// idEntry is an idTable entry.
+// idEntry is an idTable entry. val comes first: a WeakSet's is empty,
+// and a zero-size last field would be padded to a word.
 type idEntry[K, V any] struct {
-	wp  weak.Pointer[K]
 	val V
+	wp  weak.Pointer[K]
 }
 
 func (e idEntry[K, V]) matches(key *K) bool { return e.wp.Value() == key }
@@ -108,7 +109,7 @@ func (t *idTable[K, V]) store(key *K, val V, f func(cur V) (V, bool)) (loaded bo
 		}
 		return true
 	}
-	sh.insert(h, idEntry[K, V]{wp, val})
+	sh.insert(h, idEntry[K, V]{val, wp})
 	reachCheck(key, val)
 	return false
 }

@@ -34,11 +34,11 @@ func TestIDTableSkipsADeadEntryWithTheSameHash(t *testing.T) {
 				sh.mu.Unlock()
 			}
 			if order == "dead first" {
-				put(idEntry[node, int]{dead, 0})
-				put(idEntry[node, int]{weak.Make(key), 1})
+				put(idEntry[node, int]{0, dead})
+				put(idEntry[node, int]{1, weak.Make(key)})
 			} else {
-				put(idEntry[node, int]{weak.Make(key), 1})
-				put(idEntry[node, int]{dead, 0})
+				put(idEntry[node, int]{1, weak.Make(key)})
+				put(idEntry[node, int]{0, dead})
 			}
 			if v, ok := it.load(key); !ok || v != 1 {
 				t.Fatalf("load = %d, %v; want 1, true", v, ok)
@@ -67,8 +67,8 @@ func TestIDTableSweepKeepsTheLiveTwin(t *testing.T) {
 	key := newNode(1)
 	h := hashID(key)
 	sh := it.t.lockForWrite(h)
-	sh.insert(h, idEntry[node, int]{deadPointer(t), 0})
-	sh.insert(h, idEntry[node, int]{weak.Make(key), 1})
+	sh.insert(h, idEntry[node, int]{0, deadPointer(t)})
+	sh.insert(h, idEntry[node, int]{1, weak.Make(key)})
 	sh.mu.Unlock()
 	if removed := it.t.root.Load().sweep(gcCycles() + 1); removed != 1 {
 		t.Fatalf("sweep removed %d entries, want 1", removed)

@@ -10,7 +10,7 @@ import (
 // a sweep leaves no trace of the entries it removes.
 type shard[Q any, E entry[Q]] struct {
 	mu     sync.Mutex
-	slots  []slot[E] // nil, or a power of two long
+	slots  []slot[E] // nil, or at least minSlots long
 	used   int       // occupied slots, dead or alive
 	swept  uint64    // gcCycles when a sweep last began
 	ops    int       // operations since the last sweep
@@ -36,15 +36,42 @@ const (
 	// microseconds even when every weak pointer misses the cache.
 	maxSlots = 1024
 	minSlots = 8
-	// maxDepth bounds splitting: entries whose hashes agree in their
-	// first maxDepth bits cannot be told apart by a split, so their shard
-	// grows instead. Only colliding hashes get there.
-	maxDepth = 48
+	// maxDepth bounds splitting, and so the directory.
+	maxDepth = 32
 )
 
 // limit returns how many entries the shard may hold before it grows:
 // three quarters of its slots, which keeps probes short.
 func (sh *shard[Q, E]) limit() int { return len(sh.slots) / 4 * 3 }
+
+// home returns the slot where probing for hash h starts. It maps the low
+// 32 bits of h onto the slots by multiplying, not masking, so that a shard
+// can have any number of slots and grow by half instead of doubling: the
+// slots then stay between half and three quarters full as it grows.
+func (sh *shard[Q, E]) home(h uint64) int {
+	return int(h & (1<<32 - 1) * uint64(len(sh.slots)) >> 32)
+}
+
+// next returns the slot after i, wrapping around.
+func (sh *shard[Q, E]) next(i int) int {
+	if i++; i == len(sh.slots) {
+		return 0
+	}
+	return i
+}
+
+// grown returns the number of slots after growing from n.
+func grown(n int) int {
+	if n >= maxSlots {
+		return n + n/2 // colliding hashes only: see splits
+	}
+	return min(max(n+n/2, minSlots), maxSlots)
+}
+
+// sizeFor returns the number of slots for n entries, with room for more.
+func sizeFor(n int) int {
+	return max(n+n/3+1, minSlots)
+}
 
 func (sh *shard[Q, E]) hasRoom() bool { return sh.used < sh.limit() }
 
@@ -55,8 +82,7 @@ func (sh *shard[Q, E]) find(h uint64, q Q) int {
 	if sh.used == 0 {
 		return -1
 	}
-	mask := len(sh.slots) - 1
-	for i := int(h) & mask; ; i = (i + 1) & mask {
+	for i := sh.home(h); ; i = sh.next(i) {
 		s := &sh.slots[i]
 		if s.hash == 0 {
 			return -1
@@ -70,10 +96,9 @@ func (sh *shard[Q, E]) find(h uint64, q Q) int {
 // insert adds an entry that is not in the shard. The caller holds sh.mu
 // and made room.
 func (sh *shard[Q, E]) insert(h uint64, e E) {
-	mask := len(sh.slots) - 1
-	i := int(h) & mask
+	i := sh.home(h)
 	for sh.slots[i].hash != 0 {
-		i = (i + 1) & mask
+		i = sh.next(i)
 	}
 	sh.slots[i] = slot[E]{h, e}
 	sh.used++
@@ -82,9 +107,8 @@ func (sh *shard[Q, E]) insert(h uint64, e E) {
 // removeAt deletes slot i and shifts back the entries after it that
 // probed past it, so that every entry stays reachable from its home slot.
 func (sh *shard[Q, E]) removeAt(i int) {
-	mask := len(sh.slots) - 1
-	for j := (i + 1) & mask; sh.slots[j].hash != 0; j = (j + 1) & mask {
-		home := int(sh.slots[j].hash) & mask
+	for j := sh.next(i); sh.slots[j].hash != 0; j = sh.next(j) {
+		home := sh.home(sh.slots[j].hash)
 		// The entry at j stays if its home lies cyclically in (i, j].
 		if (j > i && home > i && home <= j) || (j < i && (home > i || home <= j)) {
 			continue
@@ -110,7 +134,7 @@ func (sh *shard[Q, E]) shrink() {
 	case sh.used == 0:
 		sh.slots = nil
 	case len(sh.slots) > minSlots && sh.used <= len(sh.slots)/8:
-		sh.resize(len(sh.slots) / 4)
+		sh.resize(sizeFor(2 * sh.used))
 	}
 }
 
@@ -138,11 +162,28 @@ func (sh *shard[Q, E]) makeRoom() bool {
 			return true
 		}
 	}
-	if len(sh.slots) < maxSlots || sh.depth >= maxDepth {
-		sh.resize(max(2*len(sh.slots), minSlots))
+	if len(sh.slots) < maxSlots || !sh.splits() {
+		sh.resize(grown(len(sh.slots)))
 		return true
 	}
 	return false
+}
+
+// splits reports whether splitting the shard would divide its entries:
+// each half must get an eighth of them. Hashes that agree in their next
+// bit, which good hashes do not, grow the shard instead, so that the
+// directory never doubles for nothing.
+func (sh *shard[Q, E]) splits() bool {
+	if sh.depth >= maxDepth {
+		return false
+	}
+	bit, ones := 63-sh.depth, 0
+	for _, s := range sh.slots {
+		if s.hash != 0 {
+			ones += int(s.hash >> bit & 1)
+		}
+	}
+	return min(ones, sh.used-ones) >= sh.used/8
 }
 
 // sampleSize is how many entries a full shard checks before it sweeps.
@@ -234,11 +275,7 @@ func (sh *shard[Q, E]) halves() (lo, hi *shard[Q, E]) {
 		}
 	}
 	for i, half := range [2]*shard[Q, E]{lo, hi} {
-		size := minSlots
-		for size/4*3 <= n[i] {
-			size *= 2
-		}
-		half.slots = make([]slot[E], size)
+		half.slots = make([]slot[E], sizeFor(n[i]))
 	}
 	for _, s := range sh.slots {
 		if s.hash == 0 {
@@ -294,8 +331,7 @@ func (sh *shard[Q, E]) findHash(h uint64) int {
 	if sh.used == 0 {
 		return -1
 	}
-	mask := len(sh.slots) - 1
-	for i := int(h) & mask; ; i = (i + 1) & mask {
+	for i := sh.home(h); ; i = sh.next(i) {
 		switch sh.slots[i].hash {
 		case 0:
 			return -1

@@ -150,7 +150,8 @@ func TestTableSplitsFullShards(t *testing.T) {
 }
 
 // Entries whose hashes are all equal cannot be split apart: their shard
-// grows past maxSlots instead of splitting forever.
+// grows past maxSlots instead of splitting, and the directory stays one
+// shard.
 func TestTableCollidingHashesGrowAShard(t *testing.T) {
 	tt := &testTable{hash: hashes["one hash"]}
 	alive := new(atomic.Bool)
@@ -160,6 +161,9 @@ func TestTableCollidingHashesGrowAShard(t *testing.T) {
 		model[k] = true
 	}
 	checkTable(t, tt, model)
+	if d := tt.t.root.Load().dir.Load(); len(d.shards) != 1 {
+		t.Fatalf("colliding hashes made a directory of %d", len(d.shards))
+	}
 }
 
 // A sweep removes exactly the entries whose objects died, and a shard

@@ -152,6 +152,55 @@ func (m *handWeakMap[T]) Len() int {
 	return len(m.m)
 }
 
+// floorMap is the floor for a weak map: the same operations cannot cost
+// less. A load is a strong mutex map's lookup plus one
+// weak.Pointer.Value, on the object's handle, as cold as the library's;
+// a store is weak.Make plus the insert. It holds its objects strongly:
+// it measures, it does not hold weakly.
+type floorMap[T any] struct {
+	mu sync.Mutex
+	m  map[int]floorEntry[T]
+}
+
+type floorEntry[T any] struct {
+	p  *T
+	wp weak.Pointer[T]
+}
+
+func (m *floorMap[T]) Store(k int, v *T) {
+	wp := weak.Make(v)
+	m.mu.Lock()
+	if m.m == nil {
+		m.m = make(map[int]floorEntry[T])
+	}
+	m.m[k] = floorEntry[T]{v, wp}
+	m.mu.Unlock()
+}
+
+func (m *floorMap[T]) Load(k int) (*T, bool) {
+	m.mu.Lock()
+	e := m.m[k]
+	m.mu.Unlock()
+	v := e.wp.Value()
+	return v, v != nil
+}
+
+func (m *floorMap[T]) Range(f func(int, *T) bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for k, e := range m.m {
+		if !f(k, e.wp.Value()) {
+			return
+		}
+	}
+}
+
+func (m *floorMap[T]) Len() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return len(m.m)
+}
+
 type libValueMap[T any] struct{ WeakValueMap[int, T] }
 
 func (m *libValueMap[T]) Range(f func(int, *T) bool) {
@@ -170,6 +219,7 @@ type impl[M any] struct {
 func valueMaps[T any]() []impl[valueMap[T]] {
 	return []impl[valueMap[T]]{
 		{"strong", func() valueMap[T] { return new(strongMap[T]) }},
+		{"floor", func() valueMap[T] { return new(floorMap[T]) }},
 		{"hand", func() valueMap[T] { return new(handWeakMap[T]) }},
 		{"lib", func() valueMap[T] { return new(libValueMap[T]) }},
 	}
@@ -326,7 +376,10 @@ func BenchmarkReclaim(b *testing.B) {
 }
 
 func benchReclaim[T any](b *testing.B) {
-	for _, im := range valueMaps[T]()[1:] { // a strong map reclaims nothing
+	for _, im := range valueMaps[T]() {
+		if im.name != "hand" && im.name != "lib" {
+			continue // the strong map and the floor reclaim nothing
+		}
 		b.Run("impl="+im.name, func(b *testing.B) {
 			for b.Loop() {
 				b.StopTimer()
@@ -432,6 +485,39 @@ func (m *handWeakKeyMap[T]) Load(k *T) (int, bool) {
 	return v, ok
 }
 
+// floorKeyMap is the floor for a weak-key map: a lookup is a strong
+// map[*K]V's lookup plus one weak.Pointer.Value to confirm the key, as a
+// weak-key map must; a store is weak.Make plus the insert.
+type floorKeyMap[T any] struct {
+	mu sync.Mutex
+	m  map[*T]floorKeyEntry[T]
+}
+
+type floorKeyEntry[T any] struct {
+	v  int
+	wp weak.Pointer[T]
+}
+
+func (m *floorKeyMap[T]) Store(k *T, v int) {
+	wp := weak.Make(k)
+	m.mu.Lock()
+	if m.m == nil {
+		m.m = make(map[*T]floorKeyEntry[T])
+	}
+	m.m[k] = floorKeyEntry[T]{v, wp}
+	m.mu.Unlock()
+}
+
+func (m *floorKeyMap[T]) Load(k *T) (int, bool) {
+	m.mu.Lock()
+	e, ok := m.m[k]
+	m.mu.Unlock()
+	if !ok || e.wp.Value() != k {
+		return 0, false
+	}
+	return e.v, true
+}
+
 type libKeyMap[T any] struct{ WeakKeyMap[T, int] }
 
 type libSet[T any] struct{ WeakSet[T] }
@@ -443,6 +529,7 @@ func (s *libSet[T]) Load(k *T) (int, bool) { return 0, s.Contains(k) }
 func keyMaps[T any]() []impl[keyMap[T]] {
 	return []impl[keyMap[T]]{
 		{"strong", func() keyMap[T] { return new(strongKeyMap[T]) }},
+		{"floor", func() keyMap[T] { return new(floorKeyMap[T]) }},
 		{"hand", func() keyMap[T] { return new(handWeakKeyMap[T]) }},
 		{"lib", func() keyMap[T] { return new(libKeyMap[T]) }},
 		{"libset", func() keyMap[T] { return new(libSet[T]) }},
@@ -488,10 +575,48 @@ func benchKeyMap[T any](b *testing.B) {
 				i += stride
 			}
 		})
+		// A store of a key already present: Store, or Add for a set.
+		run("StoreExisting", func(b *testing.B) {
+			m := get()
+			i := 0
+			for b.Loop() {
+				m.Store(objs[i%benchEntries], i)
+				i += stride
+			}
+		})
 		runtime.KeepAlive(objs)
 		runtime.KeepAlive(others)
 		m, objs, others = nil, nil, nil
 		settle()
+	}
+}
+
+// BenchmarkKeyMemory reports what a full weak-key map or set costs beyond
+// its keys, as BenchmarkMemory does for value maps.
+func BenchmarkKeyMemory(b *testing.B) {
+	forSizes(b, benchKeyMemory[obj16], benchKeyMemory[obj64], benchKeyMemory[obj256])
+}
+
+func benchKeyMemory[T any](b *testing.B) {
+	for _, im := range keyMaps[T]() {
+		b.Run("impl="+im.name, func(b *testing.B) {
+			var perEntry float64
+			for b.Loop() {
+				objs := objects[T](benchEntries)
+				before := memory()
+				m := im.mk()
+				for i, o := range objs {
+					m.Store(o, i)
+				}
+				after := memory()
+				perEntry = (float64(after.heap+after.offHeap) - float64(before.heap+before.offHeap)) / benchEntries
+				runtime.KeepAlive(m)
+				runtime.KeepAlive(objs)
+				m, objs = nil, nil
+				settle()
+			}
+			b.ReportMetric(perEntry, "B/entry")
+		})
 	}
 }
 
