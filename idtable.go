@@ -15,7 +15,7 @@ import (
 // a dead object and a newer one in its memory. The dead one fails the
 // match and is swept like any other.
 type idTable[K, V any] struct {
-	t table[*K, idEntry[K, V]]
+	entries table[*K, idEntry[K, V]]
 }
 
 // idEntry is an idTable entry. val comes first: a WeakSet's is empty,
@@ -36,7 +36,7 @@ func (t *idTable[K, V]) load(key *K) (val V, ok bool) {
 		return val, false
 	}
 	h := hashID(key)
-	sh := t.t.lock(h)
+	sh := t.entries.lock(h)
 	if sh == nil {
 		return val, false
 	}
@@ -61,7 +61,7 @@ func (t *idTable[K, V]) load(key *K) (val V, ok bool) {
 }
 
 func (t *idTable[K, V]) loadLocked(h uint64, key *K) (val V, ok bool) {
-	sh := t.t.lock(h)
+	sh := t.entries.lock(h)
 	defer sh.mu.Unlock()
 	if i := sh.find(h, key); i >= 0 {
 		return sh.slots[i].e.val, true
@@ -74,7 +74,7 @@ func (t *idTable[K, V]) loadLocked(h uint64, key *K) (val V, ok bool) {
 // whether to set it.
 func (t *idTable[K, V]) update(key *K, f func(cur V) (V, bool)) (ok bool) {
 	h := hashID(key)
-	sh := t.t.lock(h)
+	sh := t.entries.lock(h)
 	if sh == nil {
 		return false
 	}
@@ -101,7 +101,7 @@ func (t *idTable[K, V]) store(key *K, val V, f func(cur V) (V, bool)) (loaded bo
 	// it outside the lock, then look again.
 	wp := weak.Make(key)
 	h := hashID(key)
-	sh := t.t.lockForWrite(h)
+	sh := t.entries.lockForWrite(h)
 	defer sh.mu.Unlock()
 	if i := sh.find(h, key); i >= 0 {
 		if v, set := f(sh.slots[i].e.val); set {
@@ -121,7 +121,7 @@ func (t *idTable[K, V]) remove(key *K, f func(V) bool) (val V, ok bool) {
 		return val, false
 	}
 	h := hashID(key)
-	sh := t.t.lock(h)
+	sh := t.entries.lock(h)
 	if sh == nil {
 		return val, false
 	}
@@ -140,7 +140,7 @@ func (t *idTable[K, V]) remove(key *K, f func(V) bool) (val V, ok bool) {
 
 // pop removes and returns an arbitrary live entry.
 func (t *idTable[K, V]) pop() (key *K, val V, ok bool) {
-	t.t.pop(func(e idEntry[K, V]) bool {
+	t.entries.pop(func(e idEntry[K, V]) bool {
 		if k := e.wp.Value(); k != nil {
 			key, val, ok = k, e.val, true
 		}
@@ -153,7 +153,7 @@ func (t *idTable[K, V]) pop() (key *K, val V, ok bool) {
 // loop body runs; see WeakKeyMap.All.
 func (t *idTable[K, V]) all() iter.Seq2[*K, V] {
 	return func(yield func(*K, V) bool) {
-		t.t.snapshot(func(slots []slot[idEntry[K, V]]) bool {
+		t.entries.snapshot(func(slots []slot[idEntry[K, V]]) bool {
 			for _, s := range slots {
 				if k := s.e.wp.Value(); k != nil && !yield(k, s.e.val) {
 					return false
@@ -163,6 +163,12 @@ func (t *idTable[K, V]) all() iter.Seq2[*K, V] {
 		})
 	}
 }
+
+func (t *idTable[K, V]) len() int { return t.entries.len() }
+
+func (t *idTable[K, V]) clear() { t.entries.clear() }
+
+func (t *idTable[K, V]) cloneInto(c *idTable[K, V]) { t.entries.cloneInto(&c.entries) }
 
 // keyRefs returns a shared Ref to each live key.
 func (t *idTable[K, V]) keyRefs() []*Ref[K] {

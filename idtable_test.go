@@ -27,9 +27,9 @@ func TestIDTableSkipsADeadEntryWithTheSameHash(t *testing.T) {
 	dead := deadPointer(t)
 	for _, order := range []string{"dead first", "dead second"} {
 		t.Run(order, func(t *testing.T) {
-			it.t.clear()
+			it.entries.clear()
 			put := func(e idEntry[node, int]) {
-				sh := it.t.lockForWrite(h)
+				sh := it.entries.lockForWrite(h)
 				sh.insert(h, e)
 				sh.mu.Unlock()
 			}
@@ -49,7 +49,7 @@ func TestIDTableSkipsADeadEntryWithTheSameHash(t *testing.T) {
 			if v, _ := it.load(key); v != 2 {
 				t.Fatalf("load after store = %d, want 2", v)
 			}
-			if n := it.t.len(); n != 1 {
+			if n := it.entries.len(); n != 1 {
 				t.Fatalf("len %d, want 1", n)
 			}
 			if v, ok := it.remove(key, nil); !ok || v != 2 {
@@ -66,11 +66,11 @@ func TestIDTableSweepKeepsTheLiveTwin(t *testing.T) {
 	var it idTable[node, int]
 	key := newNode(1)
 	h := hashID(key)
-	sh := it.t.lockForWrite(h)
+	sh := it.entries.lockForWrite(h)
 	sh.insert(h, idEntry[node, int]{0, deadPointer(t)})
 	sh.insert(h, idEntry[node, int]{1, weak.Make(key)})
 	sh.mu.Unlock()
-	if removed := it.t.root.Load().sweep(gcCycles() + 1); removed != 1 {
+	if removed := it.entries.root.Load().sweep(gcCycles() + 1); removed != 1 {
 		t.Fatalf("sweep removed %d entries, want 1", removed)
 	}
 	if v, ok := it.load(key); !ok || v != 1 {

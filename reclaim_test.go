@@ -162,7 +162,7 @@ func TestSweeperLetsDroppedTablesGo(t *testing.T) {
 	m, root := func() (weak.Pointer[WeakKeyMap[node, int]], weak.Pointer[tableRoot[*node, idEntry[node, int]]]) {
 		m := new(WeakKeyMap[node, int])
 		m.Store(k, 1)
-		return weak.Make(m), weak.Make(m.t.t.root.Load())
+		return weak.Make(m), weak.Make(m.ids.entries.root.Load())
 	}()
 	sweepAfterGC(t) // collects the map; its cleanup lets the table go
 	if m.Value() != nil {

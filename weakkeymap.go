@@ -27,13 +27,13 @@ import "iter"
 // its keys, so a dropped map is collected even while its keys live on.
 type WeakKeyMap[K any, V any] struct {
 	_       noCopy
-	t       idTable[K, V]
+	ids     idTable[K, V]
 	compute flights[*K, V]
 }
 
 // Load returns the value stored for key, and whether there is one. A nil
 // key has none.
-func (m *WeakKeyMap[K, V]) Load(key *K) (value V, ok bool) { return m.t.load(key) }
+func (m *WeakKeyMap[K, V]) Load(key *K) (value V, ok bool) { return m.ids.load(key) }
 
 // Store sets the value for key: Python's d[k] = v. It panics with an error
 // wrapping [ErrNotReferenceable] if key is nil.
@@ -41,7 +41,7 @@ func (m *WeakKeyMap[K, V]) Store(key *K, value V) {
 	if key == nil {
 		panic(notReferenceable("WeakKeyMap.Store"))
 	}
-	m.t.store(key, value, func(V) (V, bool) { return value, true })
+	m.ids.store(key, value, func(V) (V, bool) { return value, true })
 }
 
 // LoadOrStore returns the existing value for key if there is one, with
@@ -53,7 +53,7 @@ func (m *WeakKeyMap[K, V]) LoadOrStore(key *K, value V) (actual V, loaded bool) 
 		panic(notReferenceable("WeakKeyMap.LoadOrStore"))
 	}
 	actual = value
-	loaded = m.t.store(key, value, func(cur V) (V, bool) { actual = cur; return cur, false })
+	loaded = m.ids.store(key, value, func(cur V) (V, bool) { actual = cur; return cur, false })
 	return actual, loaded
 }
 
@@ -77,7 +77,7 @@ func (m *WeakKeyMap[K, V]) LoadOrCompute(key *K, create func() V) (actual V, loa
 	if create == nil {
 		panic(badArgument("WeakKeyMap.LoadOrCompute", "create is nil"))
 	}
-	load := func() (V, bool) { return m.t.load(key) }
+	load := func() (V, bool) { return m.ids.load(key) }
 	store := func(v V) (V, bool) { return m.LoadOrStore(key, v) }
 	return m.compute.do(key, load, create, store)
 }
@@ -89,7 +89,7 @@ func (m *WeakKeyMap[K, V]) Swap(key *K, value V) (previous V, loaded bool) {
 	if key == nil {
 		panic(notReferenceable("WeakKeyMap.Swap"))
 	}
-	loaded = m.t.store(key, value, func(cur V) (V, bool) { previous = cur; return value, true })
+	loaded = m.ids.store(key, value, func(cur V) (V, bool) { previous = cur; return value, true })
 	return previous, loaded
 }
 
@@ -100,7 +100,7 @@ func (m *WeakKeyMap[K, V]) CompareAndSwap(key *K, old, new V) (swapped bool) {
 	if key == nil {
 		return false
 	}
-	m.t.update(key, func(cur V) (V, bool) {
+	m.ids.update(key, func(cur V) (V, bool) {
 		swapped = any(cur) == any(old)
 		return new, swapped
 	})
@@ -112,28 +112,30 @@ func (m *WeakKeyMap[K, V]) CompareAndSwap(key *K, old, new V) (swapped bool) {
 // does: it panics if V is not comparable. A missing or nil key never
 // matches.
 func (m *WeakKeyMap[K, V]) CompareAndDelete(key *K, old V) (deleted bool) {
-	_, deleted = m.t.remove(key, func(cur V) bool { return any(cur) == any(old) })
+	_, deleted = m.ids.remove(key, func(cur V) bool { return any(cur) == any(old) })
 	return deleted
 }
 
 // LoadAndDelete deletes the entry for key and returns its value, with
 // loaded reporting whether there was one: Python's d.pop(k).
-func (m *WeakKeyMap[K, V]) LoadAndDelete(key *K) (value V, loaded bool) { return m.t.remove(key, nil) }
+func (m *WeakKeyMap[K, V]) LoadAndDelete(key *K) (value V, loaded bool) {
+	return m.ids.remove(key, nil)
+}
 
 // Delete deletes the entry for key, if any: Python's del d[k], without the
 // KeyError.
-func (m *WeakKeyMap[K, V]) Delete(key *K) { m.t.remove(key, nil) }
+func (m *WeakKeyMap[K, V]) Delete(key *K) { m.ids.remove(key, nil) }
 
 // PopItem removes an arbitrary live entry and returns it, or returns ok
 // false if the map has none: Python's d.popitem().
-func (m *WeakKeyMap[K, V]) PopItem() (key *K, value V, ok bool) { return m.t.pop() }
+func (m *WeakKeyMap[K, V]) PopItem() (key *K, value V, ok bool) { return m.ids.pop() }
 
 // Len returns the number of live entries: Python's len(d). It is exact
 // after [runtime.GC], and costs what [WeakValueMap.Len] costs.
-func (m *WeakKeyMap[K, V]) Len() int { return m.t.t.len() }
+func (m *WeakKeyMap[K, V]) Len() int { return m.ids.len() }
 
 // Clear deletes every entry and gives back the map's memory.
-func (m *WeakKeyMap[K, V]) Clear() { m.t.t.clear() }
+func (m *WeakKeyMap[K, V]) Clear() { m.ids.clear() }
 
 // All returns an iterator over the live entries: Python's d.items(). Each
 // key is held strongly while the loop body runs, each is visited at most
@@ -141,12 +143,12 @@ func (m *WeakKeyMap[K, V]) Clear() { m.t.t.clear() }
 // map, and other goroutines are not blocked. Order is unspecified. Like
 // [sync.Map.Range], All does not take a consistent snapshot: an entry
 // stored or deleted during the loop may or may not be visited.
-func (m *WeakKeyMap[K, V]) All() iter.Seq2[*K, V] { return m.t.all() }
+func (m *WeakKeyMap[K, V]) All() iter.Seq2[*K, V] { return m.ids.all() }
 
 // Keys returns an iterator over the live keys, as [WeakKeyMap.All] does.
 func (m *WeakKeyMap[K, V]) Keys() iter.Seq[*K] {
 	return func(yield func(*K) bool) {
-		for k := range m.t.all() {
+		for k := range m.ids.all() {
 			if !yield(k) {
 				return
 			}
@@ -158,7 +160,7 @@ func (m *WeakKeyMap[K, V]) Keys() iter.Seq[*K] {
 // [WeakKeyMap.All] does.
 func (m *WeakKeyMap[K, V]) Values() iter.Seq[V] {
 	return func(yield func(V) bool) {
-		for _, v := range m.t.all() {
+		for _, v := range m.ids.all() {
 			if !yield(v) {
 				return
 			}
@@ -168,7 +170,7 @@ func (m *WeakKeyMap[K, V]) Values() iter.Seq[V] {
 
 // KeyRefs returns a [Ref] to each live key: Python's d.keyrefs(). They are
 // ordinary shared Refs and count in [GetWeakRefCount] while they live.
-func (m *WeakKeyMap[K, V]) KeyRefs() []*Ref[K] { return m.t.keyRefs() }
+func (m *WeakKeyMap[K, V]) KeyRefs() []*Ref[K] { return m.ids.keyRefs() }
 
 // Update stores every pair of seq: Python's d.update(other) and d |= other.
 // If any key is nil it panics with an error wrapping [ErrNotReferenceable]
@@ -189,6 +191,6 @@ func (m *WeakKeyMap[K, V]) Update(seq iter.Seq2[*K, V]) {
 // Clone returns a new map with the same entries: Python's d.copy().
 func (m *WeakKeyMap[K, V]) Clone() *WeakKeyMap[K, V] {
 	c := new(WeakKeyMap[K, V])
-	m.t.t.cloneInto(&c.t.t)
+	m.ids.cloneInto(&c.ids)
 	return c
 }

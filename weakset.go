@@ -24,8 +24,8 @@ import "iter"
 // without any call on the set, within a few collections (see "Reclaiming
 // memory" in the package doc).
 type WeakSet[T any] struct {
-	_ noCopy
-	t idTable[T, struct{}]
+	_   noCopy
+	ids idTable[T, struct{}]
 }
 
 // NewWeakSet returns a set holding elems: Python's WeakSet(iterable). It
@@ -54,35 +54,35 @@ func (s *WeakSet[T]) Add(x *T) {
 
 // add adds x, which is not nil.
 func (s *WeakSet[T]) add(x *T) {
-	s.t.store(x, struct{}{}, func(struct{}) (struct{}, bool) { return struct{}{}, false })
+	s.ids.store(x, struct{}{}, func(struct{}) (struct{}, bool) { return struct{}{}, false })
 }
 
 // Remove removes x from the set and reports whether it was there. It is
 // both of Python's discard and remove; the report replaces remove's
 // KeyError.
 func (s *WeakSet[T]) Remove(x *T) bool {
-	_, ok := s.t.remove(x, nil)
+	_, ok := s.ids.remove(x, nil)
 	return ok
 }
 
 // Contains reports whether x is in the set: Python's x in s. A nil x
 // never is.
 func (s *WeakSet[T]) Contains(x *T) bool {
-	_, ok := s.t.load(x)
+	_, ok := s.ids.load(x)
 	return ok
 }
 
 // Len returns the number of live elements: Python's len(s). It is exact
 // after [runtime.GC], and costs what [WeakValueMap.Len] costs.
-func (s *WeakSet[T]) Len() int { return s.t.t.len() }
+func (s *WeakSet[T]) Len() int { return s.ids.len() }
 
 // Clear removes every element and gives back the set's memory.
-func (s *WeakSet[T]) Clear() { s.t.t.clear() }
+func (s *WeakSet[T]) Clear() { s.ids.clear() }
 
 // Pop removes an arbitrary live element and returns it, or returns ok
 // false if the set has none: Python's s.pop().
 func (s *WeakSet[T]) Pop() (x *T, ok bool) {
-	x, _, ok = s.t.pop()
+	x, _, ok = s.ids.pop()
 	return x, ok
 }
 
@@ -93,7 +93,7 @@ func (s *WeakSet[T]) Pop() (x *T, ok bool) {
 // not be visited.
 func (s *WeakSet[T]) All() iter.Seq[*T] {
 	return func(yield func(*T) bool) {
-		for x := range s.t.all() {
+		for x := range s.ids.all() {
 			if !yield(x) {
 				return
 			}
@@ -104,7 +104,7 @@ func (s *WeakSet[T]) All() iter.Seq[*T] {
 // Clone returns a new set with the same elements: Python's s.copy().
 func (s *WeakSet[T]) Clone() *WeakSet[T] {
 	c := new(WeakSet[T])
-	s.t.t.cloneInto(&c.t.t)
+	s.ids.cloneInto(&c.ids)
 	return c
 }
 

@@ -29,7 +29,7 @@ import (
 // within a few collections; see "Reclaiming memory" in the package doc.
 type WeakValueMap[K comparable, V any] struct {
 	_       noCopy
-	t       table[K, valueEntry[K, V]]
+	entries table[K, valueEntry[K, V]]
 	compute flights[K, *V]
 }
 
@@ -51,7 +51,7 @@ func hashKey[K comparable](key K) uint64 { return hashOf(maphash.Comparable(keyS
 // none or it has been collected. It is Python's d.get(k).
 func (m *WeakValueMap[K, V]) Load(key K) (value *V, ok bool) {
 	h := hashKey(key)
-	sh := m.t.lock(h)
+	sh := m.entries.lock(h)
 	if sh == nil {
 		return nil, false
 	}
@@ -79,7 +79,7 @@ func (m *WeakValueMap[K, V]) Store(key K, value *V) {
 // swap stores wp under key and returns the weak pointer it replaced.
 func (m *WeakValueMap[K, V]) swap(key K, wp weak.Pointer[V]) (old weak.Pointer[V]) {
 	h := hashKey(key)
-	sh := m.t.lockForWrite(h)
+	sh := m.entries.lockForWrite(h)
 	if i := sh.find(h, key); i >= 0 {
 		old = sh.slots[i].e.wp
 		sh.slots[i].e.wp = wp
@@ -116,7 +116,7 @@ func (m *WeakValueMap[K, V]) LoadOrStore(key K, value *V) (actual *V, loaded boo
 	}
 	wp := weak.Make(value)
 	h := hashKey(key)
-	sh := m.t.lockForWrite(h)
+	sh := m.entries.lockForWrite(h)
 	defer sh.mu.Unlock()
 	if i := sh.find(h, key); i >= 0 {
 		if v := sh.slots[i].e.wp.Value(); v != nil {
@@ -161,7 +161,7 @@ func (m *WeakValueMap[K, V]) LoadOrCompute(key K, create func() *V) (actual *V, 
 // d.pop(k), without the KeyError.
 func (m *WeakValueMap[K, V]) LoadAndDelete(key K) (value *V, loaded bool) {
 	h := hashKey(key)
-	sh := m.t.lock(h)
+	sh := m.entries.lock(h)
 	if sh == nil {
 		return nil, false
 	}
@@ -208,7 +208,7 @@ func (m *WeakValueMap[K, V]) ifValue(key K, old *V, f func(*shard[K, valueEntry[
 		return false
 	}
 	h := hashKey(key)
-	sh := m.t.lock(h)
+	sh := m.entries.lock(h)
 	if sh == nil {
 		return false
 	}
@@ -225,7 +225,7 @@ func (m *WeakValueMap[K, V]) ifValue(key K, old *V, f func(*shard[K, valueEntry[
 // false if the map has none. It is Python's d.popitem(), without the
 // KeyError; the entry chosen is unspecified, not the last one stored.
 func (m *WeakValueMap[K, V]) PopItem() (key K, value *V, ok bool) {
-	m.t.pop(func(e valueEntry[K, V]) bool {
+	m.entries.pop(func(e valueEntry[K, V]) bool {
 		if v := e.wp.Value(); v != nil {
 			key, value, ok = e.key, v, true
 		}
@@ -240,10 +240,10 @@ func (m *WeakValueMap[K, V]) PopItem() (key K, value *V, ok bool) {
 // time, on every core for a large map; it never holds a lock for more
 // than one shard, so other callers wait for at most that. Later calls, up
 // to the next collection, cost a lock per shard.
-func (m *WeakValueMap[K, V]) Len() int { return m.t.len() }
+func (m *WeakValueMap[K, V]) Len() int { return m.entries.len() }
 
 // Clear deletes every entry and gives back the map's memory.
-func (m *WeakValueMap[K, V]) Clear() { m.t.clear() }
+func (m *WeakValueMap[K, V]) Clear() { m.entries.clear() }
 
 // All returns an iterator over the live entries: Python's d.items(). Each
 // value is held strongly while the loop body runs, each key is visited at
@@ -254,7 +254,7 @@ func (m *WeakValueMap[K, V]) Clear() { m.t.clear() }
 // visited.
 func (m *WeakValueMap[K, V]) All() iter.Seq2[K, *V] {
 	return func(yield func(K, *V) bool) {
-		m.t.snapshot(func(slots []slot[valueEntry[K, V]]) bool {
+		m.entries.snapshot(func(slots []slot[valueEntry[K, V]]) bool {
 			for _, s := range slots {
 				if v := s.e.wp.Value(); v != nil && !yield(s.e.key, v) {
 					return false
@@ -317,6 +317,6 @@ func (m *WeakValueMap[K, V]) Update(seq iter.Seq2[K, *V]) {
 // Clone returns a new map with the same entries: Python's d.copy().
 func (m *WeakValueMap[K, V]) Clone() *WeakValueMap[K, V] {
 	c := new(WeakValueMap[K, V])
-	m.t.cloneInto(&c.t)
+	m.entries.cloneInto(&c.entries)
 	return c
 }

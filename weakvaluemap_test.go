@@ -21,7 +21,7 @@ func TestWeakValueMapZeroValue(t *testing.T) {
 	for range m.All() {
 		t.Fatal("iteration over an empty map")
 	}
-	if m.t.root.Load() != nil {
+	if m.entries.root.Load() != nil {
 		t.Fatal("reads allocated shards")
 	}
 }
