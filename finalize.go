@@ -45,18 +45,19 @@ var finalizers struct {
 // fn and arg must not reach obj, or obj is never collected; running the
 // program's tests with GODEBUG=checkfinalizers=1 makes the runtime report
 // that mistake. Like [runtime.AddCleanup], NewFinalize panics if arg is obj.
-// It also panics if fn is nil, and with an error wrapping
-// [ErrNotReferenceable] if obj is nil. Python's *args and **kwargs are one
+// It also panics if fn is nil; both panics are errors that name NewFinalize
+// and the argument. It panics with an error wrapping [ErrNotReferenceable]
+// if obj is nil. Python's *args and **kwargs are one
 // arg here: pass a struct or a closure to carry more.
 func NewFinalize[T, A any](obj *T, fn func(A), arg A) *Finalize {
 	if obj == nil {
 		panic(notReferenceable("NewFinalize"))
 	}
 	if fn == nil {
-		panic("weakref: NewFinalize: nil function")
+		panic(badArg("NewFinalize", "fn is nil"))
 	}
 	if p, ok := any(arg).(*T); ok && p == obj {
-		panic("weakref: NewFinalize: arg is obj, so obj would never be collected")
+		panic(badArg("NewFinalize", "arg is obj, so obj would never be collected"))
 	}
 	rec := recordFor(obj)
 	f := &Finalize{owner: rec, fn: func() { fn(arg) }, desc: fmt.Sprintf("%T", obj)}

@@ -118,7 +118,7 @@ func TestFinalizeAtexit(t *testing.T) {
 func TestFinalizeArgIsObjPanics(t *testing.T) {
 	o := newNode(1)
 	mustPanicText(t, "weakref: NewFinalize: arg is obj", func() { NewFinalize(o, func(*node) {}, o) })
-	mustPanicText(t, "weakref: NewFinalize: nil function", func() { NewFinalize[node, int](o, nil, 0) })
+	mustPanicText(t, "weakref: NewFinalize: fn is nil", func() { NewFinalize[node, int](o, nil, 0) })
 	if GetWeakRefCount(o) != 0 || len(atexitFinalizersOf(o)) != 0 {
 		t.Fatal("a rejected finalizer was registered")
 	}

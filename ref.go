@@ -143,14 +143,14 @@ type WeakMethod[T, F any] struct {
 //	NewWeakMethod(conn, func(c *Conn) func([]byte) error { return c.Write })
 //
 // bind must not refer to obj itself, or obj is never collected. It panics
-// with an error wrapping [ErrNotReferenceable] if obj is nil, and if bind is
-// nil.
+// with an error wrapping [ErrNotReferenceable] if obj is nil, and with an
+// error that names NewWeakMethod and bind if bind is nil.
 func NewWeakMethod[T, F any](obj *T, bind func(*T) F) *WeakMethod[T, F] {
 	if obj == nil {
 		panic(notReferenceable("NewWeakMethod"))
 	}
 	if bind == nil {
-		panic("weakref: NewWeakMethod: nil bind function")
+		panic(badArg("NewWeakMethod", "bind is nil"))
 	}
 	return &WeakMethod[T, F]{wp: weak.Make(obj), bind: bind}
 }

@@ -273,7 +273,7 @@ func TestWeakMethod(t *testing.T) {
 	if f, ok := m.Value(); ok || f != nil || m.Alive() {
 		t.Fatal("dead WeakMethod still binds")
 	}
-	mustPanicText(t, "nil bind", func() { NewWeakMethod[node, func()](newNode(1), nil) })
+	mustPanicText(t, "weakref: NewWeakMethod: bind is nil", func() { NewWeakMethod[node, func()](newNode(1), nil) })
 }
 
 func TestNilObjectsPanic(t *testing.T) {

@@ -122,6 +122,20 @@ func notReferenceable(fn string) error {
 	return fmt.Errorf("weakref: %s: %w", fn, ErrNotReferenceable)
 }
 
+// badArg is the panic value for any other argument that fn cannot take:
+// what names the argument and says what is wrong with it, as in
+// badArg("NewFinalize", "fn is nil"). It is an error, as the panics for a
+// nil object are, so that a program that recovers sees one kind of value;
+// it does not wrap ErrNotReferenceable, which means a nil object only.
+func badArg(fn, what string) error {
+	return &argError{fn: fn, what: what}
+}
+
+// argError is the error badArg returns.
+type argError struct{ fn, what string }
+
+func (e *argError) Error() string { return "weakref: " + e.fn + ": " + e.what }
+
 // Collect is Python's gc.collect() for this package. It runs a full
 // garbage collection, then runs, in the calling goroutine, every callback
 // and finalizer of this package whose object the collection found
