@@ -16,13 +16,10 @@ import (
 // runs whether or not the program keeps the *Finalize. Its methods are safe
 // for concurrent use by multiple goroutines.
 type Finalize struct {
-	owner interface {
-		object() any
-	}
+	owner  anyRecord // the object's record
 	fn     func()
-	desc   string // the object's type, for String
 	seq    uint64 // creation order, for Shutdown
-	dead   atomic.Bool
+	killed atomic.Bool
 	atexit atomic.Bool
 }
 
@@ -60,7 +57,7 @@ func NewFinalize[T, A any](obj *T, fn func(A), arg A) *Finalize {
 		panic(badArg("NewFinalize", "arg is obj, so obj would never be collected"))
 	}
 	rec := recordFor(obj)
-	f := &Finalize{owner: rec, fn: func() { fn(arg) }, desc: fmt.Sprintf("%T", obj)}
+	f := &Finalize{owner: rec, fn: func() { fn(arg) }}
 	f.atexit.Store(true)
 	finalizers.mu.Lock()
 	finalizers.seq++
@@ -71,14 +68,14 @@ func NewFinalize[T, A any](obj *T, fn func(A), arg A) *Finalize {
 	finalizers.live[f] = struct{}{}
 	finalizers.size.added(len(finalizers.live))
 	finalizers.mu.Unlock()
-	rec.addHook(hook[T]{fin: f})
+	rec.addHook(f)
 	return f
 }
 
 // kill marks f dead, and reports whether this call did it. Only the caller
 // that kills f may run it.
 func (f *Finalize) kill() bool {
-	if !f.dead.CompareAndSwap(false, true) {
+	if !f.killed.CompareAndSwap(false, true) {
 		return false
 	}
 	finalizers.mu.Lock()
@@ -87,6 +84,20 @@ func (f *Finalize) kill() bool {
 	finalizers.mu.Unlock()
 	return true
 }
+
+// take kills f and returns the call that runs it, if f was alive. The
+// record calls it when f's object dies.
+func (f *Finalize) take() (call, bool) {
+	if !f.kill() {
+		return call{}, false
+	}
+	return call{run: func() bool { f.fn(); return true }, what: "finalizer"}, true
+}
+
+func (f *Finalize) dead() bool { return !f.Alive() }
+
+// weakRef returns nil: a finalizer is not a weak reference.
+func (f *Finalize) weakRef() any { return nil }
 
 // Call runs the finalizer now, in the calling goroutine, if it is still
 // alive, and marks it dead. It reports whether it ran. It is Python's f().
@@ -115,7 +126,7 @@ func (f *Finalize) Detach() (obj any, ok bool) {
 // are alive, without detaching. Otherwise it returns nil and false. It is
 // Python's f.peek().
 func (f *Finalize) Peek() (obj any, ok bool) {
-	if f.dead.Load() {
+	if f.killed.Load() {
 		return nil, false
 	}
 	obj = f.owner.object()
@@ -124,7 +135,7 @@ func (f *Finalize) Peek() (obj any, ok bool) {
 
 // Alive reports whether the finalizer has not run or been detached yet.
 // It is Python's f.alive.
-func (f *Finalize) Alive() bool { return !f.dead.Load() }
+func (f *Finalize) Alive() bool { return !f.killed.Load() }
 
 // Atexit reports whether [Shutdown] runs the finalizer if it is still
 // alive then. It is true unless [Finalize.SetAtexit] changed it.
@@ -143,7 +154,7 @@ func (f *Finalize) SetAtexit(atexit bool) {
 // Python's repr.
 func (f *Finalize) String() string {
 	if obj, ok := f.Peek(); ok {
-		return fmt.Sprintf("<finalize object at %p; for '%s' at %p>", f, f.desc, obj)
+		return fmt.Sprintf("<finalize object at %p; for '%s' at %p>", f, f.owner.typeName(), obj)
 	}
 	return fmt.Sprintf("<finalize object at %p; dead>", f)
 }
@@ -168,7 +179,7 @@ func Shutdown() int {
 		}
 		for _, f := range due {
 			if f.Atexit() && f.kill() {
-				runUnraisable(f.fn, "finalizer for "+f.desc)
+				runUnraisable(func() bool { f.fn(); return true }, "finalizer", f.owner)
 				ran++
 			}
 		}

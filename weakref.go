@@ -220,14 +220,18 @@ func SetUnraisableHook(h func(*UnraisableError)) (previous func(*UnraisableError
 	return nil
 }
 
-// runUnraisable calls fn and reports a panic to the unraisable hook.
-func runUnraisable(fn func(), where string) {
+// runUnraisable calls run, the hook named what of an object of's, and
+// reports a panic to the unraisable hook. It returns what run returns, or
+// true if run panicked: the hook ran, and failed.
+func runUnraisable(run func() bool, what string, of anyRecord) (ran bool) {
 	defer func() {
 		if v := recover(); v != nil {
+			where := what + " for " + of.typeName()
 			report(&UnraisableError{Value: v, Stack: debug.Stack(), Where: where})
+			ran = true
 		}
 	}()
-	fn()
+	return run()
 }
 
 func report(e *UnraisableError) {
