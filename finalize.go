@@ -85,13 +85,25 @@ func (f *Finalize) kill() bool {
 	return true
 }
 
-// take kills f and returns the call that runs it, if f was alive. The
-// record calls it when f's object dies.
+// take returns the call that runs f at its turn, if f is alive. The
+// record calls it when f's object dies. f stays alive until its turn, as
+// in Python: a newer callback of the same object that runs first may see
+// it alive and call it, and then f does not run again.
 func (f *Finalize) take() (call, bool) {
-	if !f.kill() {
+	if f.killed.Load() {
 		return call{}, false
 	}
-	return call{run: func() bool { f.fn(); return true }, what: "finalizer"}, true
+	return call{run: f.turn, what: "finalizer"}, true
+}
+
+// turn runs f if it is still alive, and reports whether it did. kill
+// decides the race with Call, Detach, Shutdown and other fires.
+func (f *Finalize) turn() bool {
+	if !f.kill() {
+		return false
+	}
+	f.fn()
+	return true
 }
 
 func (f *Finalize) dead() bool { return !f.Alive() }
@@ -134,7 +146,9 @@ func (f *Finalize) Peek() (obj any, ok bool) {
 }
 
 // Alive reports whether the finalizer has not run or been detached yet.
-// It is Python's f.alive.
+// It is Python's f.alive. As in Python, a finalizer stays alive after its
+// object dies until its own turn comes: a newer callback or finalizer of
+// the same object, which runs first, sees it alive and may call it.
 func (f *Finalize) Alive() bool { return !f.killed.Load() }
 
 // Atexit reports whether [Shutdown] runs the finalizer if it is still
@@ -178,8 +192,7 @@ func Shutdown() int {
 			return ran
 		}
 		for _, f := range due {
-			if f.Atexit() && f.kill() {
-				runUnraisable(func() bool { f.fn(); return true }, "finalizer", f.owner)
+			if f.Atexit() && runUnraisable(f.turn, "finalizer", f.owner) {
 				ran++
 			}
 		}

@@ -206,3 +206,38 @@ func TestFinalizeRunsOnceUnderRaces(t *testing.T) {
 		}
 	}
 }
+
+// Python marks a finalizer dead only when its own turn comes: while a
+// newer callback of the same object runs, an older finalizer is still
+// alive, and calling it there runs it then, and not again at its turn.
+// Peek and Detach report nothing, because the object is gone.
+func TestOlderFinalizerIsAliveDuringNewerCallback(t *testing.T) {
+	o := newNode(1)
+	var order []string
+	f1 := NewFinalize(o, func(s string) { order = append(order, s) }, "f1 ran")
+	var alive, called, peeked, detached bool
+	r := NewRefFunc(o, func(*Ref[node]) {
+		alive = f1.Alive()
+		_, peeked = f1.Peek()
+		_, detached = f1.Detach()
+		called = f1.Call()
+		order = append(order, "callback returned")
+	})
+	o = nil
+	if n := Collect(); n != 1 {
+		t.Errorf("Collect counted %d, want 1: the callback (Call ran f1, not Collect)", n)
+	}
+	if !alive || !called {
+		t.Errorf("inside the newer callback: f1.Alive() = %v, f1.Call() = %v; want true, true", alive, called)
+	}
+	if peeked || detached {
+		t.Errorf("Peek or Detach succeeded on a collected object: %v, %v", peeked, detached)
+	}
+	if want := []string{"f1 ran", "callback returned"}; !slices.Equal(order, want) {
+		t.Errorf("order %v, want %v", order, want)
+	}
+	if f1.Alive() || Collect() != 0 || len(order) != 2 {
+		t.Errorf("f1 alive %v after it ran, or ran again: %v", f1.Alive(), order)
+	}
+	runtime.KeepAlive(r)
+}

@@ -145,7 +145,8 @@ func (e *argError) Error() string { return "weakref: " + e.fn + ": " + e.what }
 // It returns how many callbacks and finalizers ran while it worked, in its
 // goroutine or the runtime's: the runtime may start a due callback before
 // Collect reaches it, and counting both makes the result the same either
-// way.
+// way. A finalizer that a callback runs with [Finalize.Call] ran by that
+// call, not by Collect, and is not counted.
 //
 // After Collect returns, no callback or finalizer of an object collected
 // so far is still pending, which makes it the tool for deterministic tests
