@@ -179,15 +179,21 @@ func (f *Finalize) String() string {
 //
 //	defer weakref.Shutdown()
 //
-// at the top of main. As in Python, finalizers created while Shutdown runs
-// are run too, and a panic in one is reported to the unraisable hook and
-// does not stop the others. Finalizers created after it returns work as
-// usual. Shutdown is safe to call concurrently with the collector, Call and
-// another Shutdown: each finalizer still runs once.
+// at the top of main. As in Python, a finalizer created while Shutdown
+// runs is run too, and next: after each finalizer, Shutdown takes the
+// newest one pending. A panic in one is reported to the unraisable hook
+// and does not stop the others. Finalizers created after it returns work
+// as usual. Shutdown is safe to call concurrently with the collector,
+// Call and another Shutdown: each finalizer still runs once.
+//
+// Shutdown reads a finalizer's Atexit when its turn comes, so a finalizer
+// that sets Atexit to false on an older one keeps that one from running.
+// CPython reads the flag once, before it runs any, and runs the older one
+// anyway.
 func Shutdown() int {
 	ran := 0
 	for {
-		due := atexitFinalizers()
+		due, seq := atexitFinalizers()
 		if len(due) == 0 {
 			return ran
 		}
@@ -195,21 +201,31 @@ func Shutdown() int {
 			if f.Atexit() && runUnraisable(f.turn, "finalizer", f.owner) {
 				ran++
 			}
+			if finalizerSeq() != seq {
+				break // a finalizer was made: the newest goes next
+			}
 		}
 	}
 }
 
 // atexitFinalizers returns the live finalizers with Atexit set, newest
-// first.
-func atexitFinalizers() []*Finalize {
+// first, and the sequence number of the newest finalizer made so far.
+func atexitFinalizers() (due []*Finalize, seq uint64) {
 	finalizers.mu.Lock()
-	var due []*Finalize
 	for f := range finalizers.live {
 		if f.Atexit() {
 			due = append(due, f)
 		}
 	}
+	seq = finalizers.seq
 	finalizers.mu.Unlock()
 	slices.SortFunc(due, func(a, b *Finalize) int { return cmp.Compare(b.seq, a.seq) })
-	return due
+	return due, seq
+}
+
+// finalizerSeq returns the sequence number of the newest finalizer made.
+func finalizerSeq() uint64 {
+	finalizers.mu.Lock()
+	defer finalizers.mu.Unlock()
+	return finalizers.seq
 }

@@ -127,7 +127,8 @@ func TestFinalizeArgIsObjPanics(t *testing.T) {
 // atexitFinalizersOf returns the live finalizers whose object is obj.
 func atexitFinalizersOf(obj *node) []*Finalize {
 	var fs []*Finalize
-	for _, f := range atexitFinalizers() {
+	due, _ := atexitFinalizers()
+	for _, f := range due {
 		if p, _ := f.Peek(); p == obj {
 			fs = append(fs, f)
 		}
@@ -240,4 +241,51 @@ func TestOlderFinalizerIsAliveDuringNewerCallback(t *testing.T) {
 		t.Errorf("f1 alive %v after it ran, or ran again: %v", f1.Alive(), order)
 	}
 	runtime.KeepAlive(r)
+}
+
+// Python's Shutdown takes the newest pending finalizer after every call,
+// so a finalizer made by one that Shutdown runs is run next, before the
+// older ones: fc makes fd, and the order is fc fd fb fa.
+func TestShutdownRunsANewFinalizerNext(t *testing.T) {
+	Shutdown()
+	o := newNode(1)
+	var order []string
+	say := func(s string) { order = append(order, s) }
+	r := NewRef(o) // fc must not capture o itself
+	NewFinalize(o, say, "fa")
+	NewFinalize(o, say, "fb")
+	NewFinalize(o, func(string) {
+		say("fc")
+		NewFinalize(r.Value(), say, "fd")
+	}, "")
+	if n := Shutdown(); n != 4 {
+		t.Errorf("Shutdown ran %d, want 4", n)
+	}
+	if want := []string{"fc", "fd", "fb", "fa"}; !slices.Equal(order, want) {
+		t.Errorf("order %v, want %v", order, want)
+	}
+	runtime.KeepAlive(o)
+}
+
+// Shutdown reads a finalizer's Atexit at its turn, so an earlier finalizer
+// that sets a later one's Atexit to false keeps it from running. CPython
+// reads the flag once, before it runs any, and runs it; this package keeps
+// the later reading, which lets a finalizer release another's duty.
+func TestShutdownReadsAtexitAtEachTurn(t *testing.T) {
+	Shutdown()
+	o := newNode(1)
+	var order []string
+	fa := NewFinalize(o, func(s string) { order = append(order, s) }, "fa")
+	NewFinalize(o, func(string) {
+		order = append(order, "fb")
+		fa.SetAtexit(false)
+	}, "")
+	if n := Shutdown(); n != 1 || !slices.Equal(order, []string{"fb"}) {
+		t.Errorf("Shutdown ran %d: %v; want 1: [fb]", n, order)
+	}
+	if !fa.Alive() || fa.Atexit() {
+		t.Errorf("fa: alive %v, atexit %v; want alive and not atexit", fa.Alive(), fa.Atexit())
+	}
+	fa.Detach()
+	runtime.KeepAlive(o)
 }
