@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 )
 
 // The child tests run this test binary again as a plain program, chosen
@@ -22,10 +23,11 @@ func TestMain(m *testing.M) {
 }
 
 var children = map[string]func(){
-	"every-type":  everyTypeMain,
-	"leaky":       leakyMain,
-	"shutdown":    shutdownMain,
-	"no-shutdown": noShutdownMain,
+	"every-type":          everyTypeMain,
+	"leaky":               leakyMain,
+	"shutdown":            shutdownMain,
+	"no-shutdown":         noShutdownMain,
+	"collect-in-callback": collectInCallbackMain,
 }
 
 // runChild runs the named child with extra environment and returns its
@@ -138,5 +140,71 @@ func TestShutdownAtMainReturn(t *testing.T) {
 	out, err = runChild(t, "no-shutdown")
 	if err != nil || out != "main returns\n" {
 		t.Fatalf("child without Shutdown: %v; output:\n%s", err, out)
+	}
+}
+
+// within runs f, and ends the child with a message if f has not returned
+// within a minute: the child tests detect a hang this way, since a hung
+// test binary would tell nothing.
+func within(what string, f func()) {
+	done := make(chan struct{})
+	go func() {
+		f()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(time.Minute):
+		fmt.Println(what, "hung")
+		os.Exit(1)
+	}
+}
+
+// collectInCallbackMain calls Collect from a callback that the runtime
+// started and from one that Collect started. Each inner Collect runs the
+// finalizer that became due inside the callback and returns; the
+// runtime's cleanups go on, and later Collects return.
+func collectInCallbackMain() {
+	inner := make(chan int, 1)
+	r1 := NewRefFunc(newNode(1), func(*Ref[node]) {
+		NewFinalize(newNode(2), func(int) {}, 0)
+		inner <- Collect()
+	})
+	runtime.GC() // the runtime starts the callback
+	within("the runtime-started callback's Collect", func() {
+		fmt.Println("runtime-started callback: its Collect returned", <-inner)
+	})
+
+	other := make(chan struct{})
+	runtime.AddCleanup(newNode(3), func(c chan struct{}) { close(c) }, other)
+	runtime.GC()
+	within("another runtime cleanup", func() { <-other })
+	fmt.Println("other runtime cleanups still run")
+	within("a later Collect", func() { Collect() })
+	fmt.Println("a later Collect returned")
+
+	var n int
+	r2 := NewRefFunc(newNode(4), func(*Ref[node]) {
+		NewFinalize(newNode(5), func(int) {}, 0)
+		inner <- Collect()
+	})
+	within("a Collect whose callback calls Collect", func() { n = Collect() })
+	fmt.Println("Collect-started callback: its Collect returned", <-inner, "and the outer one", n)
+	runtime.KeepAlive(r1)
+	runtime.KeepAlive(r2)
+}
+
+// Collect called from a callback used to wait for that callback forever;
+// when the runtime had started it, the runtime's cleanup goroutine stayed
+// stuck, so every other cleanup of the process stopped and later Collects
+// hung. Now it runs what is due without waiting for its caller.
+func TestCollectFromACallback(t *testing.T) {
+	out, err := runChild(t, "collect-in-callback")
+	want := "runtime-started callback: its Collect returned 1\n" +
+		"other runtime cleanups still run\n" +
+		"a later Collect returned\n" +
+		"Collect-started callback: its Collect returned 1 and the outer one 2\n"
+	if err != nil || out != want {
+		t.Fatalf("child: %v; output:\n%s\nwant:\n%s", err, out, want)
 	}
 }

@@ -1,6 +1,8 @@
 package weakref
 
 import (
+	"reflect"
+	"runtime"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -53,7 +55,8 @@ func (r *record[T]) takeHooks() []call {
 }
 
 // runHooks runs calls in order, each inside its own recover, and returns
-// how many ran.
+// how many ran. Collect looks for its frame on the stack to tell whether a
+// hook called it; see firesOnStack.
 func runHooks(calls []call, of anyRecord) int {
 	n := 0
 	for _, c := range calls {
@@ -66,41 +69,94 @@ func runHooks(calls []call, of anyRecord) int {
 }
 
 // firing counts the records being fired anywhere, so that Collect can
-// wait for cleanups that the runtime started before it.
+// wait for cleanups that the runtime started before it. Every fire changes
+// the count, so it is an atomic rather than a counter under a mutex that
+// every fire in the process would take; the mutex is for the goroutines
+// that wait, which are few.
 var firing struct {
+	n       atomic.Int64 // records claimed and not yet fired
+	waiters atomic.Int32 // goroutines in waitFires
+
 	mu   sync.Mutex
-	idle sync.Cond
-	n    int
+	cond sync.Cond
+	held int64 // records whose goroutine waits in a Collect called from their hooks
 }
 
-func init() { firing.idle.L = &firing.mu }
+func init() { firing.cond.L = &firing.mu }
 
-// beginFire claims a record, and counts the claim in the same critical
-// section, so that Collect never sees a record claimed but not counted.
+// beginFire claims a record. It counts the claim before it makes it, so
+// that whoever sees the claim also sees the count: Collect never sees a
+// record claimed but not counted.
 func beginFire(claimed *atomic.Bool) bool {
-	firing.mu.Lock()
-	defer firing.mu.Unlock()
-	if !claimed.CompareAndSwap(false, true) {
-		return false
+	firing.n.Add(1)
+	if claimed.CompareAndSwap(false, true) {
+		return true
 	}
-	firing.n++
-	return true
+	endFire()
+	return false
 }
 
+// endFire uncounts a claim and wakes the goroutines in waitFires. A waiter
+// adds itself to waiters before it reads n, and endFire reads waiters
+// after it changed n, so at least one of them sees the other.
 func endFire() {
-	firing.mu.Lock()
-	firing.n--
-	if firing.n == 0 {
-		firing.idle.Broadcast()
+	firing.n.Add(-1)
+	if firing.waiters.Load() > 0 {
+		firing.mu.Lock()
+		firing.cond.Broadcast()
+		firing.mu.Unlock()
 	}
+}
+
+// waitFires blocks until no record is being fired. A Collect called from
+// a hook passes own, the number of records its goroutine is firing, and
+// then does not wait for those, nor for those of other goroutines that
+// wait here too: none of them can finish before its Collect returns.
+func waitFires(own int) {
+	firing.mu.Lock()
+	firing.waiters.Add(1)
+	if own > 0 {
+		firing.held += int64(own)
+		firing.cond.Broadcast() // another may be waiting for just these
+	}
+	for {
+		n := firing.n.Load()
+		if n == 0 || own > 0 && n <= firing.held {
+			break
+		}
+		firing.cond.Wait()
+	}
+	firing.held -= int64(own)
+	firing.waiters.Add(-1)
 	firing.mu.Unlock()
 }
 
-// waitFires blocks until no record is being fired.
-func waitFires() {
-	firing.mu.Lock()
-	for firing.n > 0 {
-		firing.idle.Wait()
+// firesOnStack returns how many records the calling goroutine is firing:
+// how many runHooks frames its stack holds. Go gives a goroutine no
+// identity to ask with, so the stack is the record; Collect, which asks,
+// runs a whole garbage collection, next to which the walk costs nothing.
+func firesOnStack() int {
+	pcs := make([]uintptr, 64)
+	for {
+		n := runtime.Callers(2, pcs)
+		if n < len(pcs) {
+			pcs = pcs[:n]
+			break
+		}
+		pcs = make([]uintptr, 2*len(pcs))
 	}
-	firing.mu.Unlock()
+	count := 0
+	frames := runtime.CallersFrames(pcs)
+	for {
+		f, more := frames.Next()
+		if f.Function == runHooksName {
+			count++
+		}
+		if !more {
+			return count
+		}
+	}
 }
+
+// runHooksName is runHooks' name in a stack trace.
+var runHooksName = reflect.TypeFor[call]().PkgPath() + ".runHooks"

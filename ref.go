@@ -43,8 +43,8 @@ func NewRef[T any](obj *T) *Ref[T] {
 //
 // The callbacks of one object run newest first, on a runtime goroutine or
 // in [Collect]; by then [Ref.Value] returns nil for every Ref to it. A
-// callback must not block for long and must not call Collect. It panics
-// with an error wrapping [ErrNotReferenceable] if obj is nil.
+// callback must not block for long; it may call Collect (see there). It
+// panics with an error wrapping [ErrNotReferenceable] if obj is nil.
 //
 // A callback that reaches obj keeps obj alive for as long as the Ref
 // lives; run the program's tests with GODEBUG=checkfinalizers=1 to have

@@ -67,8 +67,9 @@
 // goroutines. Callbacks and finalizers run after their object is
 // collected, on a goroutine of the runtime's (or in the goroutine that
 // calls [Collect] or [Shutdown]), outside every lock of this package: they
-// may call back into the package, except [Collect]. They must not block for
-// long, because they delay the other cleanups of the program; start a
+// may call back into the package, [Collect] included. They must not block
+// for long, because they delay the other cleanups of the program, and must
+// not wait for another goroutine's Collect, which waits for them; start a
 // goroutine for slow work. A panic in one is reported to the hook set by
 // [SetUnraisableHook] and does not stop the others.
 //
@@ -153,26 +154,38 @@ func (e *argError) Error() string { return "weakref: " + e.fn + ": " + e.what }
 // and examples. The weak collections need no Collect: they already treat
 // collected objects as gone after [runtime.GC].
 //
-// Collect must not be called from a callback or finalizer: it would wait
-// for itself.
+// Collect may be called from a callback or finalizer. It then runs what
+// is due as any Collect does, but does not wait for the callbacks of the
+// goroutine that called it (the caller, and the older callbacks of the
+// caller's object, which run after the caller returns), nor for callbacks
+// in other goroutines that are themselves waiting in such a Collect: none
+// of them can finish before it returns. A callback must still not wait for
+// a Collect in another goroutine, which waits for the callback.
 //
 // Unlike Python, Go lets other goroutines run during a collection, and a
 // goroutine that resolves a weak pointer (Ref.Value, a collection's Load)
 // while the collector is marking keeps that object alive through that
 // collection. Collect itself resolves weak pointers to find what died, so
-// concurrent calls take turns: one Collect's search never keeps alive the
-// objects another Collect is collecting.
+// concurrent calls take turns to collect and search: one Collect's search
+// never keeps alive the objects another Collect is collecting. They run
+// the callbacks they found outside their turn, so that a callback can
+// call Collect.
 func Collect() int {
-	collectMu.Lock()
-	defer collectMu.Unlock()
 	before := hooksRun.Load()
+	own := firesOnStack()
+	collectMu.Lock()
 	runtime.GC()
+	var due []anyRecord
 	for _, r := range allRecords() {
 		if r.collected() {
-			r.fire()
+			due = append(due, r)
 		}
 	}
-	waitFires()
+	collectMu.Unlock()
+	for _, r := range due {
+		r.fire()
+	}
+	waitFires(own)
 	return int(hooksRun.Load() - before)
 }
 
