@@ -23,11 +23,15 @@ func TestMain(m *testing.M) {
 }
 
 var children = map[string]func(){
-	"every-type":          everyTypeMain,
-	"leaky":               leakyMain,
-	"shutdown":            shutdownMain,
-	"no-shutdown":         noShutdownMain,
-	"collect-in-callback": collectInCallbackMain,
+	"every-type":           everyTypeMain,
+	"leaky":                leakyMain,
+	"leaky-callback":       leakyCallbackMain,
+	"leaky-proxy-callback": leakyProxyCallbackMain,
+	"leaky-finalizer-fn":   leakyFinalizerFnMain,
+	"check-reach-self":     checkReachSelfMain,
+	"shutdown":             shutdownMain,
+	"no-shutdown":          noShutdownMain,
+	"collect-in-callback":  collectInCallbackMain,
 }
 
 // runChild runs the named child with extra environment and returns its
@@ -82,6 +86,74 @@ func leakyMain() {
 	o = nil
 	runtime.GC()
 	runtime.GC()
+}
+
+// leakyCallbackMain keeps a Ref whose callback refers to its object,
+// which keeps the object alive for as long as the Ref lives. The record
+// holds the Ref weakly, so only checkReach lets the runtime see it.
+func leakyCallbackMain() {
+	keep = leakyRef(newNode(1))
+	runtime.GC()
+	runtime.GC()
+}
+
+//go:noinline
+func leakyRef(o *node) any { return NewRefFunc(o, func(*Ref[node]) { _ = o.a }) }
+
+// leakyProxyCallbackMain is leakyCallbackMain with a Proxy.
+func leakyProxyCallbackMain() {
+	keep = leakyProxy(newNode(1))
+	runtime.GC()
+	runtime.GC()
+}
+
+//go:noinline
+func leakyProxy(o *node) any { return NewProxyFunc(o, func(*Proxy[node]) { _ = o.a }) }
+
+// leakyFinalizerFnMain makes a finalizer whose function refers to its
+// object, which keeps the object alive forever.
+func leakyFinalizerFnMain() {
+	leakyFinalizer(newNode(1))
+	runtime.GC()
+	runtime.GC()
+}
+
+//go:noinline
+func leakyFinalizer(o *node) { NewFinalize(o, func(int) { _ = o.a }, 0) }
+
+// checkReachSelfMain hands checkReach the object itself, as a WeakKeyMap
+// whose value is its own key would: the runtime must report it, not make
+// AddCleanup panic.
+func checkReachSelfMain() {
+	o := newNode(1)
+	keep = o
+	checkReach(o, o)
+	runtime.GC()
+}
+
+// keep holds what a leaky child keeps, as a program's state would.
+var keep any
+
+// Under checkfinalizers=1 the runtime reports, naming the object's type,
+// every way a program can keep an object alive through this package: a
+// Ref's or Proxy's callback, a finalizer's function or its argument that
+// reaches the object. Before, only the finalizer's cases were reported:
+// the record holds callbacks weakly, through their Refs.
+func TestCheckFinalizersReportsLeaks(t *testing.T) {
+	for _, child := range []string{"leaky-callback", "leaky-proxy-callback", "leaky-finalizer-fn", "leaky", "check-reach-self"} {
+		t.Run(child, func(t *testing.T) {
+			out, err := runChild(t, child, "GODEBUG=checkfinalizers=1")
+			for _, want := range []string{
+				"detected possible issues",
+				"Value of type weakref.node at",
+				"is reachable from cleanup or cleanup argument",
+			} {
+				if err == nil || !strings.Contains(out, want) {
+					t.Fatalf("no report %q: %v\n%s", want, err, out)
+				}
+			}
+		})
+	}
 }
 
 // With checkfinalizers=1 the runtime checks every cleanup at each

@@ -58,6 +58,9 @@ func newWithCallback[T, H any, P handleOf[T, H]](fn string, obj *T, callback fun
 	rec := recordFor(obj)
 	h := new(H)
 	*P(h).core() = handle[T, H]{wp: rec.wp, rec: rec, callback: callback}
+	// The record holds h weakly, so the runtime's checkfinalizers would
+	// not see a callback that reaches obj; show it.
+	checkReach(obj, callback)
 	rec.addHook(callbackHook[T, H, P]{weak.Make(h)})
 	return h
 }

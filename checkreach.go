@@ -1,0 +1,48 @@
+package weakref
+
+import (
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+)
+
+// checkFinalizers reports whether the program started with
+// GODEBUG=checkfinalizers set to a positive number. The runtime then
+// checks, at every collection, that no object is reachable from its own
+// cleanups, and ends the program with a report naming the object's type
+// if one is. It is read once, at start-up, as the runtime reads it.
+var checkFinalizers = godebugPositive(os.Getenv("GODEBUG"), "checkfinalizers")
+
+// godebugPositive reports whether the comma-separated GODEBUG settings
+// give key a positive number. As in the runtime, the last setting that
+// parses wins.
+func godebugPositive(godebug, key string) bool {
+	on := false
+	for _, kv := range strings.Split(godebug, ",") {
+		if k, v, ok := strings.Cut(kv, "="); ok && k == key {
+			if n, err := strconv.Atoi(v); err == nil {
+				on = n > 0
+			}
+		}
+	}
+	return on
+}
+
+// checkReach shows the runtime's checkfinalizers what a hook of obj holds
+// when the package itself holds the hook weakly: a callback of a Ref or
+// Proxy, or a WeakKeyMap value. When the check is on, it attaches to obj a
+// cleanup that does nothing and whose argument holds a, so that the
+// runtime reports obj if a reaches it. When the check is off it does
+// nothing, so only programs that ask for the check pay for it: the cleanup
+// keeps a alive until obj dies, and obj gains a cleanup per call.
+//
+// a is boxed, so that a == obj is reported, like any other a that reaches
+// obj, instead of making AddCleanup panic.
+func checkReach[T, A any](obj *T, a A) {
+	if checkFinalizers {
+		runtime.AddCleanup(obj, noop[*A], &a)
+	}
+}
+
+func noop[A any](A) {}
