@@ -67,6 +67,22 @@ func (p *Proxy[T]) Alive() bool { return p.h.alive() }
 // none, and from the moment the callback starts to run.
 func (p *Proxy[T]) Callback() func(*Proxy[T]) { return p.h.getCallback() }
 
+// Pointer returns the Go weak pointer to the object, as [Ref.Pointer]
+// does: all Proxies and Refs to an object return equal Pointers, which
+// stay comparable and usable as map keys after the object dies.
+func (p *Proxy[T]) Pointer() weak.Pointer[T] { return p.h.wp }
+
+// Equal is [Ref.Equal] for proxies: while both objects are alive, it
+// reports whether they are the same object; otherwise whether p and other
+// are the same Proxy. A nil other is never equal. (Python's proxies
+// compare their objects' values instead, and raise ReferenceError once
+// dead.)
+func (p *Proxy[T]) Equal(other *Proxy[T]) bool { return other != nil && p.h.equal(&other.h) }
+
+// Done returns a channel that is closed once the object has been collected
+// and this package has noticed, as [Ref.Done] does. It is not in Python.
+func (p *Proxy[T]) Done() <-chan struct{} { return p.h.rec.doneChan() }
+
 // String returns "<weakproxy at 0xADDR; to '*pkg.T' at 0xADDR>" while the
 // object lives and "<weakproxy at 0xADDR; dead>" after.
 func (p *Proxy[T]) String() string { return describe("weakproxy", p, p.h.wp.Value()) }

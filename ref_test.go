@@ -135,31 +135,6 @@ func TestCallbackIsNilFromTheMomentItRuns(t *testing.T) {
 	}
 }
 
-func TestProxyCallbackAndValue(t *testing.T) {
-	o := newNode(7)
-	var got *Proxy[node]
-	p := NewProxyFunc(o, func(p *Proxy[node]) { got = p })
-	shared := NewProxy(o)
-	if p.Callback() == nil || shared == p || NewProxy(o) != shared {
-		t.Fatal("proxy sharing or Callback is wrong")
-	}
-	if v, err := p.Value(); v != o || err != nil {
-		t.Fatalf("Value = %v, %v", v, err)
-	}
-	if p.MustValue() != o {
-		t.Fatal("MustValue did not return the object")
-	}
-	o = nil
-	Collect()
-	if got != p {
-		t.Fatal("proxy callback did not get its proxy")
-	}
-	if _, err := p.Value(); !errors.Is(err, ErrReferenceError) {
-		t.Fatalf("dead proxy Value error = %v, want ErrReferenceError", err)
-	}
-	mustPanicWith(t, ErrReferenceError, "no longer exists", func() { p.MustValue() })
-}
-
 func TestGetWeakRefsOrder(t *testing.T) {
 	o := newNode(1)
 	r1 := NewRefFunc(o, func(*Ref[node]) {})
