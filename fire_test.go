@@ -49,7 +49,8 @@ func TestWaitFiresSkipsFiresWaitingInCollect(t *testing.T) {
 			endFire() // the hook returns, and the fire ends
 		}()
 	}
-	if <-early || <-early {
+	first, second := <-early, <-early
+	if first || second {
 		t.Fatal("waitFires(0) returned while records were being fired")
 	}
 	<-outer
