@@ -29,13 +29,16 @@ func godebugPositive(godebug, key string) bool {
 	return on
 }
 
-// checkReach shows the runtime's checkfinalizers what a hook of obj holds
-// when the package itself holds the hook weakly: a callback of a Ref or
-// Proxy, or a WeakKeyMap value. When the check is on, it attaches to obj a
-// cleanup that does nothing and whose argument holds a, so that the
-// runtime reports obj if a reaches it. When the check is off it does
-// nothing, so only programs that ask for the check pay for it: the cleanup
-// keeps a alive until obj dies, and obj gains a cleanup per call.
+// checkReach shows the runtime's checkfinalizers a value that the package
+// keeps for obj where no cleanup of obj's reaches it, such as a
+// WeakKeyMap value. When the check is on, it attaches to obj a cleanup
+// that does nothing and whose argument holds a, so that the runtime
+// reports obj if a reaches it. When the check is off it does nothing, so
+// only programs that ask for the check pay for it: the cleanup keeps a
+// alive until obj dies, obj gains a cleanup per call, and the runtime's
+// check walks the heap once per cleanup at every collection. Call it once
+// per stored value, not per operation. (Callbacks of Refs and Proxies do
+// not need it: see callbackHook.)
 //
 // a is boxed, so that a == obj is reported, like any other a that reaches
 // obj, instead of making AddCleanup panic.

@@ -58,10 +58,11 @@ func newWithCallback[T, H any, P handleOf[T, H]](fn string, obj *T, callback fun
 	rec := recordFor(obj)
 	h := new(H)
 	*P(h).core() = handle[T, H]{wp: rec.wp, rec: rec, callback: callback}
-	// The record holds h weakly, so the runtime's checkfinalizers would
-	// not see a callback that reaches obj; show it.
-	checkReach(obj, callback)
-	rec.addHook(callbackHook[T, H, P]{weak.Make(h)})
+	k := callbackHook[T, H, P]{wp: weak.Make(h)}
+	if checkFinalizers {
+		k.held = callback
+	}
+	rec.addHook(k)
 	return h
 }
 
@@ -88,8 +89,16 @@ func (h *handle[T, H]) equal(other *handle[T, H]) bool {
 // callbackHook is the hook of a Ref or Proxy with a callback. It holds the
 // Ref or Proxy weakly, so that the program can drop it, and then the
 // callback is not called, as in Python.
+//
+// The runtime's checkfinalizers looks for an object reachable from its
+// cleanup's argument, here the record, and so would not see a callback
+// that reaches its object through the weakly held Ref. When the check is
+// on, held holds the callback strongly as well, until a prune drops the
+// hook of a collected Ref, so that the runtime reports that mistake
+// without a cleanup per Ref; when it is off, held is nil.
 type callbackHook[T, H any, P handleOf[T, H]] struct {
-	wp weak.Pointer[H]
+	wp   weak.Pointer[H]
+	held func(*H)
 }
 
 // take takes the callback from its Ref or Proxy, so that Callback reports

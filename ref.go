@@ -49,8 +49,8 @@ func NewRef[T any](obj *T) *Ref[T] {
 // A callback that reaches obj keeps obj alive for as long as the Ref
 // lives; run the program's tests with GODEBUG=checkfinalizers=1 to have
 // the runtime report that mistake, naming obj's type. (With the check on,
-// each such Ref adds a cleanup to obj that holds the callback until obj
-// dies; with it off, nothing.)
+// the package holds each callback strongly until its Ref is collected, so
+// a callback that refers to its own Ref keeps that Ref until obj dies.)
 func NewRefFunc[T any](obj *T, callback func(*Ref[T])) *Ref[T] {
 	return newWithCallback[T, Ref[T]]("NewRefFunc", obj, callback)
 }
