@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 )
 
 // The child tests run this test binary again as a plain program, chosen
@@ -22,20 +23,47 @@ func TestMain(m *testing.M) {
 }
 
 var children = map[string]func(){
-	"every-type":  everyTypeMain,
-	"leaky":       leakyMain,
-	"shutdown":    shutdownMain,
-	"no-shutdown": noShutdownMain,
+	"every-type":           everyTypeMain,
+	"leaky":                leakyMain,
+	"leaky-callback":       leakyCallbackMain,
+	"leaky-proxy-callback": leakyProxyCallbackMain,
+	"leaky-finalizer-fn":   leakyFinalizerFnMain,
+	"check-reach-self":     checkReachSelfMain,
+	"leaky-weakkeymap":     leakyWeakKeyMapMain,
+	"shutdown":             shutdownMain,
+	"no-shutdown":          noShutdownMain,
+	"collect-in-callback":  collectInCallbackMain,
 }
 
 // runChild runs the named child with extra environment and returns its
 // combined output and error.
 func runChild(t *testing.T, name string, env ...string) (string, error) {
 	t.Helper()
+	out, err := childCmd(name, env).CombinedOutput()
+	return string(out), err
+}
+
+// runChildStdout is runChild for children whose output is compared whole:
+// it returns standard output alone, since the runtime writes its own lines
+// there (such as checkfinalizers' at every collection, when the suite
+// runs under GODEBUG=checkfinalizers=1). A failing child's standard error
+// is in the error.
+func runChildStdout(t *testing.T, name string, env ...string) (string, error) {
+	t.Helper()
+	cmd := childCmd(name, env)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		err = fmt.Errorf("%w; standard error:\n%s", err, stderr.String())
+	}
+	return string(out), err
+}
+
+func childCmd(name string, env []string) *exec.Cmd {
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), append(env, "WEAKREF_CHILD="+name)...)
-	out, err := cmd.CombinedOutput()
-	return string(out), err
+	return cmd
 }
 
 // everyTypeMain uses every type correctly, lets objects die, and collects
@@ -80,6 +108,87 @@ func leakyMain() {
 	o = nil
 	runtime.GC()
 	runtime.GC()
+}
+
+// leakyCallbackMain keeps a Ref whose callback refers to its object,
+// which keeps the object alive for as long as the Ref lives. The record
+// holds the Ref weakly, so only checkReach lets the runtime see it.
+func leakyCallbackMain() {
+	keep = leakyRef(newNode(1))
+	runtime.GC()
+	runtime.GC()
+}
+
+//go:noinline
+func leakyRef(o *node) any { return NewRefFunc(o, func(*Ref[node]) { _ = o.a }) }
+
+// leakyProxyCallbackMain is leakyCallbackMain with a Proxy.
+func leakyProxyCallbackMain() {
+	keep = leakyProxy(newNode(1))
+	runtime.GC()
+	runtime.GC()
+}
+
+//go:noinline
+func leakyProxy(o *node) any { return NewProxyFunc(o, func(*Proxy[node]) { _ = o.a }) }
+
+// leakyFinalizerFnMain makes a finalizer whose function refers to its
+// object, which keeps the object alive forever.
+func leakyFinalizerFnMain() {
+	leakyFinalizer(newNode(1))
+	runtime.GC()
+	runtime.GC()
+}
+
+//go:noinline
+func leakyFinalizer(o *node) { NewFinalize(o, func(int) { _ = o.a }, 0) }
+
+// checkReachSelfMain hands checkReach the object itself, as a WeakKeyMap
+// whose value is its own key would: the runtime must report it, not make
+// AddCleanup panic.
+func checkReachSelfMain() {
+	o := newNode(1)
+	keep = o
+	checkReach(o, o)
+	runtime.GC()
+}
+
+// leakyWeakKeyMapMain stores a value that refers to its own key, which
+// keeps the key alive as long as the entry exists (no ephemerons).
+func leakyWeakKeyMapMain() {
+	var km WeakKeyMap[node, holder]
+	o := newNode(1)
+	km.Store(o, holder{o})
+	keep = &km
+	o = nil
+	runtime.GC()
+	runtime.GC()
+}
+
+// keep holds what a leaky child keeps, as a program's state would.
+var keep any
+
+// Under checkfinalizers=1 the runtime reports, naming the object's type,
+// every way a program can keep an object alive through this package: a
+// Ref's or Proxy's callback, a finalizer's function or its argument, or a
+// WeakKeyMap value that reaches the object. Before, only the finalizer's
+// cases were reported: the record holds callbacks weakly, through their
+// Refs, and a WeakKeyMap held its values in its own slots.
+func TestCheckFinalizersReportsLeaks(t *testing.T) {
+	for _, child := range []string{"leaky-callback", "leaky-proxy-callback", "leaky-finalizer-fn", "leaky", "check-reach-self", "leaky-weakkeymap"} {
+		t.Run(child, func(t *testing.T) {
+			out, err := runChild(t, child, "GODEBUG=checkfinalizers=1")
+			for _, want := range []string{
+				"detected possible issues",
+				"Value of type weakref.node at",
+				"is reachable from cleanup or cleanup argument",
+			} {
+				if err == nil || !strings.Contains(out, want) {
+					t.Fatalf("no report %q: %v\n%s", want, err, out)
+				}
+			}
+		})
+	}
 }
 
 // With checkfinalizers=1 the runtime checks every cleanup at each
@@ -138,5 +247,71 @@ func TestShutdownAtMainReturn(t *testing.T) {
 	out, err = runChild(t, "no-shutdown")
 	if err != nil || out != "main returns\n" {
 		t.Fatalf("child without Shutdown: %v; output:\n%s", err, out)
+	}
+}
+
+// within runs f, and ends the child with a message if f has not returned
+// within a minute: the child tests detect a hang this way, since a hung
+// test binary would tell nothing.
+func within(what string, f func()) {
+	done := make(chan struct{})
+	go func() {
+		f()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(time.Minute):
+		fmt.Println(what, "hung")
+		os.Exit(1)
+	}
+}
+
+// collectInCallbackMain calls Collect from a callback that the runtime
+// started and from one that Collect started. Each inner Collect runs the
+// finalizer that became due inside the callback and returns; the
+// runtime's cleanups go on, and later Collects return.
+func collectInCallbackMain() {
+	inner := make(chan int, 1)
+	r1 := NewRefFunc(newNode(1), func(*Ref[node]) {
+		NewFinalize(newNode(2), func(int) {}, 0)
+		inner <- Collect()
+	})
+	runtime.GC() // the runtime starts the callback
+	within("the runtime-started callback's Collect", func() {
+		fmt.Println("runtime-started callback: its Collect returned", <-inner)
+	})
+
+	other := make(chan struct{})
+	runtime.AddCleanup(newNode(3), func(c chan struct{}) { close(c) }, other)
+	runtime.GC()
+	within("another runtime cleanup", func() { <-other })
+	fmt.Println("other runtime cleanups still run")
+	within("a later Collect", func() { Collect() })
+	fmt.Println("a later Collect returned")
+
+	var n int
+	r2 := NewRefFunc(newNode(4), func(*Ref[node]) {
+		NewFinalize(newNode(5), func(int) {}, 0)
+		inner <- Collect()
+	})
+	within("a Collect whose callback calls Collect", func() { n = Collect() })
+	fmt.Println("Collect-started callback: its Collect returned", <-inner, "and the outer one", n)
+	runtime.KeepAlive(r1)
+	runtime.KeepAlive(r2)
+}
+
+// Collect called from a callback used to wait for that callback forever;
+// when the runtime had started it, the runtime's cleanup goroutine stayed
+// stuck, so every other cleanup of the process stopped and later Collects
+// hung. Now it runs what is due without waiting for its caller.
+func TestCollectFromACallback(t *testing.T) {
+	out, err := runChildStdout(t, "collect-in-callback")
+	want := "runtime-started callback: its Collect returned 1\n" +
+		"other runtime cleanups still run\n" +
+		"a later Collect returned\n" +
+		"Collect-started callback: its Collect returned 1 and the outer one 2\n"
+	if err != nil || out != want {
+		t.Fatalf("child: %v; output:\n%s\nwant:\n%s", err, out, want)
 	}
 }

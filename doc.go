@@ -67,8 +67,9 @@
 // goroutines. Callbacks and finalizers run after their object is
 // collected, on a goroutine of the runtime's (or in the goroutine that
 // calls [Collect] or [Shutdown]), outside every lock of this package: they
-// may call back into the package, except [Collect]. They must not block for
-// long, because they delay the other cleanups of the program; start a
+// may call back into the package, [Collect] included. They must not block
+// for long, because they delay the other cleanups of the program, and must
+// not wait for another goroutine's Collect, which waits for them; start a
 // goroutine for slow work. A panic in one is reported to the hook set by
 // [SetUnraisableHook] and does not stop the others.
 //
@@ -121,11 +122,26 @@
 //     should hold a pointer or be larger than 16 bytes.
 //   - A function argument may become unreachable at its last use. Use
 //     [runtime.KeepAlive] to keep an object alive until a point.
-//   - There are no ephemerons: a value in a WeakKeyMap, or a callback or
-//     finalizer argument, that refers to its own key or object keeps it
-//     alive forever. Run a test with GODEBUG=checkfinalizers=1 to have the
-//     runtime report such cycles for finalizers, callbacks and Refs.
+//   - As in CPython, there are no ephemerons: a callback, a finalizer's
+//     function or argument, or a value in a WeakKeyMap that refers to its
+//     own object or key keeps it alive for as long as the Ref, the
+//     finalizer or the entry lives. Run the program's tests with
+//     GODEBUG=checkfinalizers=1 to have the runtime report, naming the
+//     object's type, a callback, a finalizer function or argument, or a
+//     WeakKeyMap value that does. Unlike Python, and like [runtime.AddCleanup], [NewFinalize]
+//     panics when the argument is the object itself.
+//   - A Ref is not callable and is not hashable by its object: r() is
+//     [Ref.Value], and [Ref.Pointer] is the map key. A Proxy cannot forward
+//     fields, methods and operators; its Equal compares identity, as a
+//     Ref's does, where Python's proxies compare their objects' values.
+//   - [Collect] returns how many callbacks and finalizers ran, where
+//     gc.collect() returns how many unreachable objects it found.
 //   - Python runs finalizers at interpreter exit; Go does not run anything
 //     when main returns. Call defer [Shutdown]() in main to get Python's
-//     behaviour.
+//     behaviour. Shutdown reads each finalizer's Atexit at its turn, where
+//     Python reads them all before it runs any, and finalizers made after
+//     Shutdown returns still run, where Python's never do.
+//   - [GetWeakRefCount] and [GetWeakRefs] do not count the entries of the
+//     weak collections, and a [WeakMethod] has no callback and is not
+//     counted.
 package weakref

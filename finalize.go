@@ -16,13 +16,10 @@ import (
 // runs whether or not the program keeps the *Finalize. Its methods are safe
 // for concurrent use by multiple goroutines.
 type Finalize struct {
-	owner interface {
-		object() any
-	}
+	owner  anyRecord // the object's record
 	fn     func()
-	desc   string // the object's type, for String
 	seq    uint64 // creation order, for Shutdown
-	dead   atomic.Bool
+	killed atomic.Bool
 	atexit atomic.Bool
 }
 
@@ -45,21 +42,22 @@ var finalizers struct {
 // fn and arg must not reach obj, or obj is never collected; running the
 // program's tests with GODEBUG=checkfinalizers=1 makes the runtime report
 // that mistake. Like [runtime.AddCleanup], NewFinalize panics if arg is obj.
-// It also panics if fn is nil, and with an error wrapping
-// [ErrNotReferenceable] if obj is nil. Python's *args and **kwargs are one
+// It also panics if fn is nil; both panics are errors that name NewFinalize
+// and the argument. It panics with an error wrapping [ErrNotReferenceable]
+// if obj is nil. Python's *args and **kwargs are one
 // arg here: pass a struct or a closure to carry more.
 func NewFinalize[T, A any](obj *T, fn func(A), arg A) *Finalize {
 	if obj == nil {
 		panic(notReferenceable("NewFinalize"))
 	}
 	if fn == nil {
-		panic("weakref: NewFinalize: nil function")
+		panic(badArg("NewFinalize", "fn is nil"))
 	}
 	if p, ok := any(arg).(*T); ok && p == obj {
-		panic("weakref: NewFinalize: arg is obj, so obj would never be collected")
+		panic(badArg("NewFinalize", "arg is obj, so obj would never be collected"))
 	}
 	rec := recordFor(obj)
-	f := &Finalize{owner: rec, fn: func() { fn(arg) }, desc: fmt.Sprintf("%T", obj)}
+	f := &Finalize{owner: rec, fn: func() { fn(arg) }}
 	f.atexit.Store(true)
 	finalizers.mu.Lock()
 	finalizers.seq++
@@ -70,14 +68,14 @@ func NewFinalize[T, A any](obj *T, fn func(A), arg A) *Finalize {
 	finalizers.live[f] = struct{}{}
 	finalizers.size.added(len(finalizers.live))
 	finalizers.mu.Unlock()
-	rec.addHook(hook[T]{fin: f})
+	rec.addHook(f)
 	return f
 }
 
 // kill marks f dead, and reports whether this call did it. Only the caller
 // that kills f may run it.
 func (f *Finalize) kill() bool {
-	if !f.dead.CompareAndSwap(false, true) {
+	if !f.killed.CompareAndSwap(false, true) {
 		return false
 	}
 	finalizers.mu.Lock()
@@ -86,6 +84,32 @@ func (f *Finalize) kill() bool {
 	finalizers.mu.Unlock()
 	return true
 }
+
+// take returns the call that runs f at its turn, if f is alive. The
+// record calls it when f's object dies. f stays alive until its turn, as
+// in Python: a newer callback of the same object that runs first may see
+// it alive and call it, and then f does not run again.
+func (f *Finalize) take() (call, bool) {
+	if f.killed.Load() {
+		return call{}, false
+	}
+	return call{run: f.turn, what: "finalizer"}, true
+}
+
+// turn runs f if it is still alive, and reports whether it did. kill
+// decides the race with Call, Detach, Shutdown and other fires.
+func (f *Finalize) turn() bool {
+	if !f.kill() {
+		return false
+	}
+	f.fn()
+	return true
+}
+
+func (f *Finalize) dead() bool { return !f.Alive() }
+
+// weakRef returns nil: a finalizer is not a weak reference.
+func (f *Finalize) weakRef() any { return nil }
 
 // Call runs the finalizer now, in the calling goroutine, if it is still
 // alive, and marks it dead. It reports whether it ran. It is Python's f().
@@ -114,7 +138,7 @@ func (f *Finalize) Detach() (obj any, ok bool) {
 // are alive, without detaching. Otherwise it returns nil and false. It is
 // Python's f.peek().
 func (f *Finalize) Peek() (obj any, ok bool) {
-	if f.dead.Load() {
+	if f.killed.Load() {
 		return nil, false
 	}
 	obj = f.owner.object()
@@ -122,8 +146,10 @@ func (f *Finalize) Peek() (obj any, ok bool) {
 }
 
 // Alive reports whether the finalizer has not run or been detached yet.
-// It is Python's f.alive.
-func (f *Finalize) Alive() bool { return !f.dead.Load() }
+// It is Python's f.alive. As in Python, a finalizer stays alive after its
+// object dies until its own turn comes: a newer callback or finalizer of
+// the same object, which runs first, sees it alive and may call it.
+func (f *Finalize) Alive() bool { return !f.killed.Load() }
 
 // Atexit reports whether [Shutdown] runs the finalizer if it is still
 // alive then. It is true unless [Finalize.SetAtexit] changed it.
@@ -142,7 +168,7 @@ func (f *Finalize) SetAtexit(atexit bool) {
 // Python's repr.
 func (f *Finalize) String() string {
 	if obj, ok := f.Peek(); ok {
-		return fmt.Sprintf("<finalize object at %p; for '%s' at %p>", f, f.desc, obj)
+		return fmt.Sprintf("<finalize object at %p; for '%s' at %p>", f, f.owner.typeName(), obj)
 	}
 	return fmt.Sprintf("<finalize object at %p; dead>", f)
 }
@@ -153,38 +179,53 @@ func (f *Finalize) String() string {
 //
 //	defer weakref.Shutdown()
 //
-// at the top of main. As in Python, finalizers created while Shutdown runs
-// are run too, and a panic in one is reported to the unraisable hook and
-// does not stop the others. Finalizers created after it returns work as
-// usual. Shutdown is safe to call concurrently with the collector, Call and
-// another Shutdown: each finalizer still runs once.
+// at the top of main. As in Python, a finalizer created while Shutdown
+// runs is run too, and next: after each finalizer, Shutdown takes the
+// newest one pending. A panic in one is reported to the unraisable hook
+// and does not stop the others. Finalizers created after it returns work
+// as usual. Shutdown is safe to call concurrently with the collector,
+// Call and another Shutdown: each finalizer still runs once.
+//
+// Shutdown reads a finalizer's Atexit when its turn comes, so a finalizer
+// that sets Atexit to false on an older one keeps that one from running.
+// CPython reads the flag once, before it runs any, and runs the older one
+// anyway.
 func Shutdown() int {
 	ran := 0
 	for {
-		due := atexitFinalizers()
+		due, seq := atexitFinalizers()
 		if len(due) == 0 {
 			return ran
 		}
 		for _, f := range due {
-			if f.Atexit() && f.kill() {
-				runUnraisable(f.fn, "finalizer for "+f.desc)
+			if f.Atexit() && runUnraisable(f.turn, "finalizer", f.owner) {
 				ran++
+			}
+			if finalizerSeq() != seq {
+				break // a finalizer was made: the newest goes next
 			}
 		}
 	}
 }
 
 // atexitFinalizers returns the live finalizers with Atexit set, newest
-// first.
-func atexitFinalizers() []*Finalize {
+// first, and the sequence number of the newest finalizer made so far.
+func atexitFinalizers() (due []*Finalize, seq uint64) {
 	finalizers.mu.Lock()
-	var due []*Finalize
 	for f := range finalizers.live {
 		if f.Atexit() {
 			due = append(due, f)
 		}
 	}
+	seq = finalizers.seq
 	finalizers.mu.Unlock()
 	slices.SortFunc(due, func(a, b *Finalize) int { return cmp.Compare(b.seq, a.seq) })
-	return due
+	return due, seq
+}
+
+// finalizerSeq returns the sequence number of the newest finalizer made.
+func finalizerSeq() uint64 {
+	finalizers.mu.Lock()
+	defer finalizers.mu.Unlock()
+	return finalizers.seq
 }

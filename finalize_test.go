@@ -118,7 +118,7 @@ func TestFinalizeAtexit(t *testing.T) {
 func TestFinalizeArgIsObjPanics(t *testing.T) {
 	o := newNode(1)
 	mustPanicText(t, "weakref: NewFinalize: arg is obj", func() { NewFinalize(o, func(*node) {}, o) })
-	mustPanicText(t, "weakref: NewFinalize: nil function", func() { NewFinalize[node, int](o, nil, 0) })
+	mustPanicText(t, "weakref: NewFinalize: fn is nil", func() { NewFinalize[node, int](o, nil, 0) })
 	if GetWeakRefCount(o) != 0 || len(atexitFinalizersOf(o)) != 0 {
 		t.Fatal("a rejected finalizer was registered")
 	}
@@ -127,7 +127,8 @@ func TestFinalizeArgIsObjPanics(t *testing.T) {
 // atexitFinalizersOf returns the live finalizers whose object is obj.
 func atexitFinalizersOf(obj *node) []*Finalize {
 	var fs []*Finalize
-	for _, f := range atexitFinalizers() {
+	due, _ := atexitFinalizers()
+	for _, f := range due {
 		if p, _ := f.Peek(); p == obj {
 			fs = append(fs, f)
 		}
@@ -205,4 +206,86 @@ func TestFinalizeRunsOnceUnderRaces(t *testing.T) {
 			t.Fatalf("finalizer ran %d times, alive %v", n, f.Alive())
 		}
 	}
+}
+
+// Python marks a finalizer dead only when its own turn comes: while a
+// newer callback of the same object runs, an older finalizer is still
+// alive, and calling it there runs it then, and not again at its turn.
+// Peek and Detach report nothing, because the object is gone.
+func TestOlderFinalizerIsAliveDuringNewerCallback(t *testing.T) {
+	o := newNode(1)
+	var order []string
+	f1 := NewFinalize(o, func(s string) { order = append(order, s) }, "f1 ran")
+	var alive, called, peeked, detached bool
+	r := NewRefFunc(o, func(*Ref[node]) {
+		alive = f1.Alive()
+		_, peeked = f1.Peek()
+		_, detached = f1.Detach()
+		called = f1.Call()
+		order = append(order, "callback returned")
+	})
+	o = nil
+	if n := Collect(); n != 1 {
+		t.Errorf("Collect counted %d, want 1: the callback (Call ran f1, not Collect)", n)
+	}
+	if !alive || !called {
+		t.Errorf("inside the newer callback: f1.Alive() = %v, f1.Call() = %v; want true, true", alive, called)
+	}
+	if peeked || detached {
+		t.Errorf("Peek or Detach succeeded on a collected object: %v, %v", peeked, detached)
+	}
+	if want := []string{"f1 ran", "callback returned"}; !slices.Equal(order, want) {
+		t.Errorf("order %v, want %v", order, want)
+	}
+	if f1.Alive() || Collect() != 0 || len(order) != 2 {
+		t.Errorf("f1 alive %v after it ran, or ran again: %v", f1.Alive(), order)
+	}
+	runtime.KeepAlive(r)
+}
+
+// Python's Shutdown takes the newest pending finalizer after every call,
+// so a finalizer made by one that Shutdown runs is run next, before the
+// older ones: fc makes fd, and the order is fc fd fb fa.
+func TestShutdownRunsANewFinalizerNext(t *testing.T) {
+	Shutdown()
+	o := newNode(1)
+	var order []string
+	say := func(s string) { order = append(order, s) }
+	r := NewRef(o) // fc must not capture o itself
+	NewFinalize(o, say, "fa")
+	NewFinalize(o, say, "fb")
+	NewFinalize(o, func(string) {
+		say("fc")
+		NewFinalize(r.Value(), say, "fd")
+	}, "")
+	if n := Shutdown(); n != 4 {
+		t.Errorf("Shutdown ran %d, want 4", n)
+	}
+	if want := []string{"fc", "fd", "fb", "fa"}; !slices.Equal(order, want) {
+		t.Errorf("order %v, want %v", order, want)
+	}
+	runtime.KeepAlive(o)
+}
+
+// Shutdown reads a finalizer's Atexit at its turn, so an earlier finalizer
+// that sets a later one's Atexit to false keeps it from running. CPython
+// reads the flag once, before it runs any, and runs it; this package keeps
+// the later reading, which lets a finalizer release another's duty.
+func TestShutdownReadsAtexitAtEachTurn(t *testing.T) {
+	Shutdown()
+	o := newNode(1)
+	var order []string
+	fa := NewFinalize(o, func(s string) { order = append(order, s) }, "fa")
+	NewFinalize(o, func(string) {
+		order = append(order, "fb")
+		fa.SetAtexit(false)
+	}, "")
+	if n := Shutdown(); n != 1 || !slices.Equal(order, []string{"fb"}) {
+		t.Errorf("Shutdown ran %d: %v; want 1: [fb]", n, order)
+	}
+	if !fa.Alive() || fa.Atexit() {
+		t.Errorf("fa: alive %v, atexit %v; want alive and not atexit", fa.Alive(), fa.Atexit())
+	}
+	fa.Detach()
+	runtime.KeepAlive(o)
 }

@@ -85,6 +85,7 @@ func (t *idTable[K, V]) update(key *K, f func(cur V) (V, bool)) (ok bool) {
 	}
 	if v, set := f(sh.slots[i].e.val); set {
 		sh.slots[i].e.val = v
+		checkReach(key, v)
 	}
 	return true
 }
@@ -106,11 +107,12 @@ func (t *idTable[K, V]) store(key *K, val V, f func(cur V) (V, bool)) (loaded bo
 	if i := sh.find(h, key); i >= 0 {
 		if v, set := f(sh.slots[i].e.val); set {
 			sh.slots[i].e.val = v
+			checkReach(key, v)
 		}
 		return true
 	}
 	sh.insert(h, idEntry[K, V]{val, wp})
-	reachCheck(key, val)
+	checkReach(key, val) // GODEBUG=checkfinalizers=1 reports a value that reaches its key
 	return false
 }
 

@@ -1,12 +1,46 @@
 package weakref
 
 import (
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 )
+
+// Bad arguments other than a nil object panic the same way as a nil object
+// does, with an error that names the function and the argument, and that
+// error does not claim to be ErrNotReferenceable: that sentinel means a
+// nil object only.
+func TestBadArgumentsPanicWithErrors(t *testing.T) {
+	o := newNode(1)
+	for want, f := range map[string]func(){
+		"weakref: NewWeakMethod: bind is nil": func() { NewWeakMethod[node, func()](o, nil) },
+		"weakref: NewFinalize: fn is nil":     func() { NewFinalize[node, int](o, nil, 0) },
+		"weakref: NewFinalize: arg is obj, so obj would never be collected": func() {
+			NewFinalize(o, func(*node) {}, o)
+		},
+	} {
+		t.Run(want, func(t *testing.T) {
+			defer func() {
+				err, ok := recover().(error)
+				if !ok {
+					t.Fatalf("the panic value is not an error")
+				}
+				if err.Error() != want {
+					t.Errorf("panic %q, want %q", err, want)
+				}
+				if errors.Is(err, ErrNotReferenceable) {
+					t.Errorf("panic %q wraps ErrNotReferenceable, which is for nil objects", err)
+				}
+			}()
+			f()
+		})
+	}
+	runtime.KeepAlive(o)
+}
 
 // Misuse that panics is tested beside each type: a nil object in every
 // storing position (TestNilObjectsPanic, TestWeakValueMapNilPanics,

@@ -17,27 +17,18 @@ import (
 // The methods of a Proxy are safe for concurrent use by multiple
 // goroutines.
 type Proxy[T any] struct {
-	wp       weak.Pointer[T] // rec.wp, copied to save a memory access per Value
-	rec      *record[T]
-	callback func(*Proxy[T]) // guarded by rec.mu
+	h handle[T, Proxy[T]]
 }
+
+func (p *Proxy[T]) core() *handle[T, Proxy[T]]                  { return &p.h }
+func (*Proxy[T]) shared(rec *record[T]) *weak.Pointer[Proxy[T]] { return &rec.proxy }
+func (*Proxy[T]) what() string                                  { return "weakref proxy callback" }
 
 // NewProxy returns a weak proxy for obj with no callback, shared like
 // [NewRef]'s Ref: NewProxy(o) == NewProxy(o) while that Proxy lives. It
 // panics with an error wrapping [ErrNotReferenceable] if obj is nil.
 func NewProxy[T any](obj *T) *Proxy[T] {
-	if obj == nil {
-		panic(notReferenceable("NewProxy"))
-	}
-	rec := recordFor(obj)
-	rec.mu.Lock()
-	defer rec.mu.Unlock()
-	if p := rec.proxy.Value(); p != nil {
-		return p
-	}
-	p := &Proxy[T]{wp: rec.wp, rec: rec}
-	rec.proxy = weak.Make(p)
-	return p
+	return newShared[T, Proxy[T]]("NewProxy", obj)
 }
 
 // NewProxyFunc returns a new weak proxy for obj whose callback is called
@@ -46,22 +37,13 @@ func NewProxy[T any](obj *T) *Proxy[T] {
 // nil callback makes it the same as [NewProxy]. It panics with an error
 // wrapping [ErrNotReferenceable] if obj is nil.
 func NewProxyFunc[T any](obj *T, callback func(*Proxy[T])) *Proxy[T] {
-	if obj == nil {
-		panic(notReferenceable("NewProxyFunc"))
-	}
-	if callback == nil {
-		return NewProxy(obj)
-	}
-	rec := recordFor(obj)
-	p := &Proxy[T]{wp: rec.wp, rec: rec, callback: callback}
-	rec.addHook(hook[T]{proxy: weak.Make(p)})
-	return p
+	return newWithCallback[T, Proxy[T]]("NewProxyFunc", obj, callback)
 }
 
 // Value returns the object, or an error wrapping [ErrReferenceError] once
 // it has been collected.
 func (p *Proxy[T]) Value() (*T, error) {
-	if obj := p.wp.Value(); obj != nil {
+	if obj := p.h.wp.Value(); obj != nil {
 		return obj, nil
 	}
 	return nil, fmt.Errorf("weakref: proxy to %T: %w", (*T)(nil), ErrReferenceError)
@@ -79,16 +61,28 @@ func (p *Proxy[T]) MustValue() *T {
 }
 
 // Alive reports whether the object has not been collected yet.
-func (p *Proxy[T]) Alive() bool { return p.wp.Value() != nil }
+func (p *Proxy[T]) Alive() bool { return p.h.alive() }
 
 // Callback returns the callback given to [NewProxyFunc]: nil if there is
 // none, and from the moment the callback starts to run.
-func (p *Proxy[T]) Callback() func(*Proxy[T]) {
-	p.rec.mu.Lock()
-	defer p.rec.mu.Unlock()
-	return p.callback
-}
+func (p *Proxy[T]) Callback() func(*Proxy[T]) { return p.h.getCallback() }
+
+// Pointer returns the Go weak pointer to the object, as [Ref.Pointer]
+// does: all Proxies and Refs to an object return equal Pointers, which
+// stay comparable and usable as map keys after the object dies.
+func (p *Proxy[T]) Pointer() weak.Pointer[T] { return p.h.wp }
+
+// Equal is [Ref.Equal] for proxies: while both objects are alive, it
+// reports whether they are the same object; otherwise whether p and other
+// are the same Proxy. A nil other is never equal. (Python's proxies
+// compare their objects' values instead, and raise ReferenceError once
+// dead.)
+func (p *Proxy[T]) Equal(other *Proxy[T]) bool { return other != nil && p.h.equal(&other.h) }
+
+// Done returns a channel that is closed once the object has been collected
+// and this package has noticed, as [Ref.Done] does. It is not in Python.
+func (p *Proxy[T]) Done() <-chan struct{} { return p.h.rec.doneChan() }
 
 // String returns "<weakproxy at 0xADDR; to '*pkg.T' at 0xADDR>" while the
 // object lives and "<weakproxy at 0xADDR; dead>" after.
-func (p *Proxy[T]) String() string { return describe("weakproxy", p, p.wp.Value()) }
+func (p *Proxy[T]) String() string { return describe("weakproxy", p, p.h.wp.Value()) }

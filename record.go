@@ -35,27 +35,38 @@ type record[T any] struct {
 	mu     sync.Mutex
 	ref    weak.Pointer[Ref[T]]   // the shared Ref
 	proxy  weak.Pointer[Proxy[T]] // the shared Proxy
-	hooks  []hook[T]              // oldest first
+	hooks  []hook                 // oldest first
 	added  int                    // hooks added since the last prune check
 	kept   int                    // hooks kept by the last prune
 	pruned uint64                 // gcCycles at the last prune
 	done   chan struct{}          // closed when fired; made on demand
 }
 
-// A hook is one thing to run when the object dies. Exactly one field is set.
-type hook[T any] struct {
-	ref   weak.Pointer[Ref[T]]
-	proxy weak.Pointer[Proxy[T]]
-	fin   *Finalize
+// A hook is one thing to run when an object dies: the callback of a Ref
+// or Proxy (a callbackHook) or a finalizer (a *Finalize).
+type hook interface {
+	// take returns the call the hook makes now that its object died, if
+	// it still has one. The caller holds the record's lock.
+	take() (call, bool)
+	// dead reports whether the hook can no longer run, so that a prune
+	// may drop it.
+	dead() bool
+	// weakRef returns the live Ref or Proxy that the hook belongs to, for
+	// GetWeakRefs, or nil.
+	weakRef() any
 }
 
-// recorder is a record with its type erased, as the registry holds it.
-type recorder interface {
+// anyRecord is a record with its type erased, as the registry holds it.
+type anyRecord interface {
 	// collected reports whether the object has been reclaimed.
 	collected() bool
 	// fire runs the object's hooks if no one has claimed the record yet,
 	// and returns how many it ran.
 	fire() int
+	// object returns the object, or nil once it is gone.
+	object() any
+	// typeName returns the object's type, such as "*main.Conn".
+	typeName() string
 }
 
 // registry maps object hashes to records. It is sharded to keep
@@ -72,7 +83,7 @@ var registry [64]struct {
 // the same object seen through two static types. Both are rare, so the
 // overflow is a plain list.
 type regNode struct {
-	r    recorder
+	r    anyRecord
 	next *regNode
 }
 
@@ -144,7 +155,7 @@ func recordFor[T any](obj *T) *record[T] {
 
 // unregister removes r from the registry. It removes r itself, never a
 // newer record that reused the slot.
-func unregister(r recorder, h uint64) {
+func unregister(r anyRecord, h uint64) {
 	sh := &registry[h%uint64(len(registry))]
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
@@ -152,7 +163,7 @@ func unregister(r recorder, h uint64) {
 	if !ok {
 		return
 	}
-	var kept []recorder
+	var kept []anyRecord
 	for p := &n; p != nil; p = p.next {
 		if p.r != r {
 			kept = append(kept, p.r)
@@ -171,8 +182,8 @@ func unregister(r recorder, h uint64) {
 }
 
 // allRecords returns every registered record.
-func allRecords() []recorder {
-	var all []recorder
+func allRecords() []anyRecord {
+	var all []anyRecord
 	for i := range registry {
 		sh := &registry[i]
 		sh.mu.Lock()
@@ -188,6 +199,8 @@ func allRecords() []recorder {
 
 func (r *record[T]) collected() bool { return r.wp.Value() == nil }
 
+func (r *record[T]) typeName() string { return fmt.Sprintf("%T", (*T)(nil)) }
+
 // cleanup is the runtime cleanup of r's object.
 func (r *record[T]) cleanup() { r.fire() }
 
@@ -197,7 +210,7 @@ func (r *record[T]) cleanup() { r.fire() }
 // additions as the last prune kept hooks, so their cost is amortized
 // constant, and memory stays flat when a program creates and drops
 // references to a long-lived object.
-func (r *record[T]) addHook(h hook[T]) {
+func (r *record[T]) addHook(h hook) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.added++
@@ -213,96 +226,11 @@ func (r *record[T]) addHook(h hook[T]) {
 
 // prune drops dead hooks. The caller holds r.mu.
 func (r *record[T]) prune() {
-	r.hooks = slices.DeleteFunc(r.hooks, hook[T].dead)
+	r.hooks = slices.DeleteFunc(r.hooks, hook.dead)
 	if len(r.hooks) < cap(r.hooks)/4 {
 		r.hooks = slices.Clone(r.hooks)
 	}
 	r.kept = len(r.hooks)
-}
-
-func (h hook[T]) dead() bool {
-	switch {
-	case h.fin != nil:
-		return !h.fin.Alive()
-	case h.proxy != (weak.Pointer[Proxy[T]]{}):
-		return h.proxy.Value() == nil
-	default:
-		return h.ref.Value() == nil
-	}
-}
-
-// fire claims r and runs its hooks, newest first, in the calling goroutine.
-// It is the runtime cleanup of r's object, and Collect calls it too; only
-// the first caller runs anything.
-func (r *record[T]) fire() int {
-	if !beginFire(&r.fired) {
-		return 0
-	}
-	defer endFire()
-	unregister(r, r.hash)
-	calls := r.takeHooks()
-	for _, c := range calls {
-		runUnraisable(c.fn, c.where)
-		hooksRun.Add(1)
-	}
-	return len(calls)
-}
-
-// hooksRun counts the callbacks and finalizers run by fire, for Collect.
-var hooksRun atomic.Uint64
-
-type call struct {
-	fn    func()
-	where string
-}
-
-// takeHooks empties r, closes its done channel and returns the callbacks
-// and finalizers due, newest first. A callback is taken from its Ref or
-// Proxy here, so Callback reports nil from the moment it starts to run.
-func (r *record[T]) takeHooks() []call {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	var calls []call
-	for _, h := range slices.Backward(r.hooks) {
-		if c, ok := h.take(); ok {
-			calls = append(calls, c)
-		}
-	}
-	r.hooks = nil
-	if r.done == nil {
-		r.done = closed
-	} else {
-		close(r.done)
-	}
-	return calls
-}
-
-// take returns the call that h makes, if it still has one. The caller holds
-// the record's lock.
-func (h hook[T]) take() (call, bool) {
-	switch {
-	case h.fin != nil:
-		if !h.fin.kill() {
-			return call{}, false
-		}
-		return call{h.fin.fn, fmt.Sprintf("finalizer for %T", (*T)(nil))}, true
-	case h.proxy != (weak.Pointer[Proxy[T]]{}):
-		p := h.proxy.Value()
-		if p == nil || p.callback == nil {
-			return call{}, false
-		}
-		cb := p.callback
-		p.callback = nil
-		return call{func() { cb(p) }, fmt.Sprintf("weakref proxy callback for %T", (*T)(nil))}, true
-	default:
-		ref := h.ref.Value()
-		if ref == nil || ref.callback == nil {
-			return call{}, false
-		}
-		cb := ref.callback
-		ref.callback = nil
-		return call{func() { cb(ref) }, fmt.Sprintf("weakref callback for %T", (*T)(nil))}, true
-	}
 }
 
 // closed is a closed channel, handed out by Done once an object is gone.
@@ -335,13 +263,8 @@ func (r *record[T]) weakRefs() []any {
 		refs = append(refs, p)
 	}
 	for _, h := range slices.Backward(r.hooks) {
-		if h.fin != nil {
-			continue
-		}
-		if ref := h.ref.Value(); ref != nil {
+		if ref := h.weakRef(); ref != nil {
 			refs = append(refs, ref)
-		} else if p := h.proxy.Value(); p != nil {
-			refs = append(refs, p)
 		}
 	}
 	return refs
@@ -354,44 +277,4 @@ func (r *record[T]) object() any {
 		return p
 	}
 	return nil
-}
-
-// fires counts the records being fired anywhere, so that Collect can wait
-// for cleanups that the runtime started before it.
-var fires struct {
-	mu   sync.Mutex
-	idle sync.Cond
-	n    int
-}
-
-func init() { fires.idle.L = &fires.mu }
-
-// beginFire claims a record, and counts the claim in the same critical
-// section, so that Collect never sees a record claimed but not counted.
-func beginFire(claimed *atomic.Bool) bool {
-	fires.mu.Lock()
-	defer fires.mu.Unlock()
-	if !claimed.CompareAndSwap(false, true) {
-		return false
-	}
-	fires.n++
-	return true
-}
-
-func endFire() {
-	fires.mu.Lock()
-	fires.n--
-	if fires.n == 0 {
-		fires.idle.Broadcast()
-	}
-	fires.mu.Unlock()
-}
-
-// waitFires blocks until no record is being fired.
-func waitFires() {
-	fires.mu.Lock()
-	for fires.n > 0 {
-		fires.idle.Wait()
-	}
-	fires.mu.Unlock()
 }

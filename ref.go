@@ -19,28 +19,19 @@ import (
 // Unlike Python's, a Ref is not callable and is not hashable by its
 // object; use [Ref.Pointer] as a map key.
 type Ref[T any] struct {
-	wp       weak.Pointer[T] // rec.wp, copied to save a memory access per Value
-	rec      *record[T]
-	callback func(*Ref[T]) // guarded by rec.mu
+	h handle[T, Ref[T]]
 }
+
+func (r *Ref[T]) core() *handle[T, Ref[T]]                  { return &r.h }
+func (*Ref[T]) shared(rec *record[T]) *weak.Pointer[Ref[T]] { return &rec.ref }
+func (*Ref[T]) what() string                                { return "weakref callback" }
 
 // NewRef returns a weak reference to obj with no callback. Like Python, it
 // returns the same *Ref for the same object while that Ref is alive, so
 // NewRef(o) == NewRef(o). It panics with an error wrapping
 // [ErrNotReferenceable] if obj is nil.
 func NewRef[T any](obj *T) *Ref[T] {
-	if obj == nil {
-		panic(notReferenceable("NewRef"))
-	}
-	rec := recordFor(obj)
-	rec.mu.Lock()
-	defer rec.mu.Unlock()
-	if r := rec.ref.Value(); r != nil {
-		return r
-	}
-	r := &Ref[T]{wp: rec.wp, rec: rec}
-	rec.ref = weak.Make(r)
-	return r
+	return newShared[T, Ref[T]]("NewRef", obj)
 }
 
 // NewRefFunc returns a new weak reference to obj whose callback is called
@@ -52,64 +43,48 @@ func NewRef[T any](obj *T) *Ref[T] {
 //
 // The callbacks of one object run newest first, on a runtime goroutine or
 // in [Collect]; by then [Ref.Value] returns nil for every Ref to it. A
-// callback must not block for long and must not call Collect. It panics
-// with an error wrapping [ErrNotReferenceable] if obj is nil.
+// callback must not block for long; it may call Collect (see there). It
+// panics with an error wrapping [ErrNotReferenceable] if obj is nil.
+//
+// A callback that reaches obj keeps obj alive for as long as the Ref
+// lives; run the program's tests with GODEBUG=checkfinalizers=1 to have
+// the runtime report that mistake, naming obj's type. (With the check on,
+// the package holds each callback strongly until its Ref is collected, so
+// a callback that refers to its own Ref keeps that Ref until obj dies.)
 func NewRefFunc[T any](obj *T, callback func(*Ref[T])) *Ref[T] {
-	if obj == nil {
-		panic(notReferenceable("NewRefFunc"))
-	}
-	if callback == nil {
-		return NewRef(obj)
-	}
-	rec := recordFor(obj)
-	r := &Ref[T]{wp: rec.wp, rec: rec, callback: callback}
-	rec.addHook(hook[T]{ref: weak.Make(r)})
-	return r
+	return newWithCallback[T, Ref[T]]("NewRefFunc", obj, callback)
 }
 
 // Value returns the object, or nil once it has been collected. It is
 // Python's r(). The result is a strong pointer: holding it keeps the
 // object alive.
-func (r *Ref[T]) Value() *T { return r.wp.Value() }
+func (r *Ref[T]) Value() *T { return r.h.wp.Value() }
 
 // Alive reports whether the object has not been collected yet. The answer
 // may be stale as soon as it is returned; to use the object, call Value.
-func (r *Ref[T]) Alive() bool { return r.wp.Value() != nil }
+func (r *Ref[T]) Alive() bool { return r.h.alive() }
 
 // Callback returns the callback given to [NewRefFunc]. It returns nil if
 // there is none, and from the moment the callback starts to run. It is
 // Python's __callback__.
-func (r *Ref[T]) Callback() func(*Ref[T]) {
-	r.rec.mu.Lock()
-	defer r.rec.mu.Unlock()
-	return r.callback
-}
+func (r *Ref[T]) Callback() func(*Ref[T]) { return r.h.getCallback() }
 
 // Pointer returns the Go weak pointer to the object. All Refs to an object
 // return equal Pointers, which stay comparable and usable as map keys after
 // the object dies, where Python's hash(r) would fail.
-func (r *Ref[T]) Pointer() weak.Pointer[T] { return r.wp }
+func (r *Ref[T]) Pointer() weak.Pointer[T] { return r.h.wp }
 
 // Equal is Python's == on weak references: while both objects are alive,
 // it reports whether they are the same object; otherwise whether r and
 // other are the same Ref. A nil other is never equal.
-func (r *Ref[T]) Equal(other *Ref[T]) bool {
-	if other == nil {
-		return false
-	}
-	a, b := r.Value(), other.Value()
-	if a != nil && b != nil {
-		return a == b
-	}
-	return r == other
-}
+func (r *Ref[T]) Equal(other *Ref[T]) bool { return other != nil && r.h.equal(&other.h) }
 
 // Done returns a channel that is closed once the object has been collected
 // and this package has noticed: its runtime cleanup or [Collect] has
 // claimed it (its callbacks may still be running). Called after that, it
-// returns a closed channel. Done lets a program select on an object's death; it is not in
-// Python.
-func (r *Ref[T]) Done() <-chan struct{} { return r.rec.doneChan() }
+// returns a closed channel. Done lets a program select on an object's
+// death; it is not in Python.
+func (r *Ref[T]) Done() <-chan struct{} { return r.h.rec.doneChan() }
 
 // String returns "<weakref at 0xADDR; to '*pkg.T' at 0xADDR>" while the
 // object lives and "<weakref at 0xADDR; dead>" after, like Python's repr.
@@ -143,14 +118,14 @@ type WeakMethod[T, F any] struct {
 //	NewWeakMethod(conn, func(c *Conn) func([]byte) error { return c.Write })
 //
 // bind must not refer to obj itself, or obj is never collected. It panics
-// with an error wrapping [ErrNotReferenceable] if obj is nil, and if bind is
-// nil.
+// with an error wrapping [ErrNotReferenceable] if obj is nil, and with an
+// error that names NewWeakMethod and bind if bind is nil.
 func NewWeakMethod[T, F any](obj *T, bind func(*T) F) *WeakMethod[T, F] {
 	if obj == nil {
 		panic(notReferenceable("NewWeakMethod"))
 	}
 	if bind == nil {
-		panic("weakref: NewWeakMethod: nil bind function")
+		panic(badArg("NewWeakMethod", "bind is nil"))
 	}
 	return &WeakMethod[T, F]{wp: weak.Make(obj), bind: bind}
 }

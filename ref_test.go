@@ -1,7 +1,6 @@
 package weakref
 
 import (
-	"errors"
 	"fmt"
 	"regexp"
 	"runtime"
@@ -135,31 +134,6 @@ func TestCallbackIsNilFromTheMomentItRuns(t *testing.T) {
 	}
 }
 
-func TestProxyCallbackAndValue(t *testing.T) {
-	o := newNode(7)
-	var got *Proxy[node]
-	p := NewProxyFunc(o, func(p *Proxy[node]) { got = p })
-	shared := NewProxy(o)
-	if p.Callback() == nil || shared == p || NewProxy(o) != shared {
-		t.Fatal("proxy sharing or Callback is wrong")
-	}
-	if v, err := p.Value(); v != o || err != nil {
-		t.Fatalf("Value = %v, %v", v, err)
-	}
-	if p.MustValue() != o {
-		t.Fatal("MustValue did not return the object")
-	}
-	o = nil
-	Collect()
-	if got != p {
-		t.Fatal("proxy callback did not get its proxy")
-	}
-	if _, err := p.Value(); !errors.Is(err, ErrReferenceError) {
-		t.Fatalf("dead proxy Value error = %v, want ErrReferenceError", err)
-	}
-	mustPanicWith(t, ErrReferenceError, "no longer exists", func() { p.MustValue() })
-}
-
 func TestEqual(t *testing.T) {
 	a, b := newNode(1), newNode(2)
 	ra, ra2, rb := NewRef(a), NewRefFunc(a, func(*Ref[node]) {}), NewRef(b)
@@ -233,7 +207,7 @@ func TestWeakMethod(t *testing.T) {
 	if f, ok := m.Value(); ok || f != nil || m.Alive() {
 		t.Fatal("dead WeakMethod still binds")
 	}
-	mustPanicText(t, "nil bind", func() { NewWeakMethod[node, func()](newNode(1), nil) })
+	mustPanicText(t, "weakref: NewWeakMethod: bind is nil", func() { NewWeakMethod[node, func()](newNode(1), nil) })
 }
 
 func TestNilObjectsPanic(t *testing.T) {

@@ -289,7 +289,7 @@ func describeRecord(r *record[node]) string {
 	}
 	registered := false
 	for _, x := range allRecords() {
-		registered = registered || x == recorder(r)
+		registered = registered || x == anyRecord(r)
 	}
 	return fmt.Sprintf("object collected %v, record fired %v, registered %v, %d hooks left",
 		r.collected(), r.fired.Load(), registered, len(r.hooks))

@@ -75,7 +75,7 @@ func (m *WeakKeyMap[K, V]) LoadOrCompute(key *K, create func() V) (actual V, loa
 		panic(notReferenceable("WeakKeyMap.LoadOrCompute"))
 	}
 	if create == nil {
-		panic(badArgument("WeakKeyMap.LoadOrCompute", "create is nil"))
+		panic(badArg("WeakKeyMap.LoadOrCompute", "create is nil"))
 	}
 	load := func() (V, bool) { return m.ids.load(key) }
 	store := func(v V) (V, bool) { return m.LoadOrStore(key, v) }

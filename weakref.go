@@ -25,6 +25,20 @@ func notReferenceable(fn string) error {
 	return fmt.Errorf("weakref: %s: %w", fn, ErrNotReferenceable)
 }
 
+// badArg is the panic value for any other argument that fn cannot take:
+// what names the argument and says what is wrong with it, as in
+// badArg("NewFinalize", "fn is nil"). It is an error, as the panics for a
+// nil object are, so that a program that recovers sees one kind of value;
+// it does not wrap ErrNotReferenceable, which means a nil object only.
+func badArg(fn, what string) error {
+	return &argError{fn: fn, what: what}
+}
+
+// argError is the error badArg returns.
+type argError struct{ fn, what string }
+
+func (e *argError) Error() string { return "weakref: " + e.fn + ": " + e.what }
+
 // Collect is Python's gc.collect() for this package. It runs a full
 // garbage collection, then runs, in the calling goroutine, every callback
 // and finalizer of this package whose object the collection found
@@ -34,55 +48,70 @@ func notReferenceable(fn string) error {
 // It returns how many callbacks and finalizers ran while it worked, in its
 // goroutine or the runtime's: the runtime may start a due callback before
 // Collect reaches it, and counting both makes the result the same either
-// way.
+// way. A finalizer that a callback runs with [Finalize.Call] ran by that
+// call, not by Collect, and is not counted.
 //
 // After Collect returns, no callback or finalizer of an object collected
 // so far is still pending, which makes it the tool for deterministic tests
 // and examples. The weak collections need no Collect: they already treat
 // collected objects as gone after [runtime.GC].
 //
-// Collect must not be called from a callback or finalizer: it would wait
-// for itself.
+// Collect may be called from a callback or finalizer. It then runs what
+// is due as any Collect does, but does not wait for the callbacks of the
+// goroutine that called it (the caller, and the older callbacks of the
+// caller's object, which run after the caller returns), nor for callbacks
+// in other goroutines that are themselves waiting in such a Collect: none
+// of them can finish before it returns. A callback must still not wait for
+// a Collect in another goroutine, which waits for the callback.
 //
 // Unlike Python, Go lets other goroutines run during a collection, and a
 // goroutine that resolves a weak pointer (Ref.Value, a collection's Load)
 // while the collector is marking keeps that object alive through that
 // collection. Collect itself resolves weak pointers to find what died, so
-// concurrent calls take turns: one Collect's search never keeps alive the
-// objects another Collect is collecting.
+// concurrent calls take turns to collect and search: one Collect's search
+// never keeps alive the objects another Collect is collecting. They run
+// the callbacks they found outside their turn, so that a callback can
+// call Collect.
 func Collect() int {
-	collectMu.Lock()
-	defer collectMu.Unlock()
 	before := hooksRun.Load()
+	own := firesOnStack()
 	sweptBefore := swept.Load()
-	collectGC()
-	fireCollected()
+	fireAll(collectDue())
 	// The values of dead WeakKeyMap keys, and the keys of entries whose
 	// values died, become unreachable only once their entries are swept:
 	// sweep every table now, and collect what that sweep, or the
 	// sweeper's, released.
 	reclaimTables()
 	if swept.Load() != sweptBefore {
-		collectGC()
-		fireCollected()
+		fireAll(collectDue())
 	}
-	waitFires()
+	waitFires(own)
 	return int(hooksRun.Load() - before)
 }
 
-// collectGC runs a collection while no sweep of the sweeper runs.
-func collectGC() {
+// collectDue runs a collection and returns the records whose objects are
+// gone. Collects take turns to collect and search, and no background
+// sweep runs while one collects (see collecting).
+func collectDue() []anyRecord {
+	collectMu.Lock()
+	defer collectMu.Unlock()
 	collecting.Lock()
-	defer collecting.Unlock()
 	runtime.GC()
-}
-
-// fireCollected runs the hooks of every record whose object is gone.
-func fireCollected() {
+	collecting.Unlock()
+	var due []anyRecord
 	for _, r := range allRecords() {
 		if r.collected() {
-			r.fire()
+			due = append(due, r)
 		}
+	}
+	return due
+}
+
+// fireAll runs the hooks of due records, outside Collect's turn, so that a
+// callback can call Collect.
+func fireAll(due []anyRecord) {
+	for _, r := range due {
+		r.fire()
 	}
 }
 
@@ -131,14 +160,18 @@ func SetUnraisableHook(h func(*UnraisableError)) (previous func(*UnraisableError
 	return nil
 }
 
-// runUnraisable calls fn and reports a panic to the unraisable hook.
-func runUnraisable(fn func(), where string) {
+// runUnraisable calls run, the hook named what of an object of's, and
+// reports a panic to the unraisable hook. It returns what run returns, or
+// true if run panicked: the hook ran, and failed.
+func runUnraisable(run func() bool, what string, of anyRecord) (ran bool) {
 	defer func() {
 		if v := recover(); v != nil {
+			where := what + " for " + of.typeName()
 			report(&UnraisableError{Value: v, Stack: debug.Stack(), Where: where})
+			ran = true
 		}
 	}()
-	fn()
+	return run()
 }
 
 func report(e *UnraisableError) {

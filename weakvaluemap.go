@@ -144,7 +144,7 @@ func (m *WeakValueMap[K, V]) LoadOrStore(key K, value *V) (actual *V, loaded boo
 // error that says so.
 func (m *WeakValueMap[K, V]) LoadOrCompute(key K, create func() *V) (actual *V, loaded bool) {
 	if create == nil {
-		panic(badArgument("WeakValueMap.LoadOrCompute", "create is nil"))
+		panic(badArg("WeakValueMap.LoadOrCompute", "create is nil"))
 	}
 	load := func() (*V, bool) { return m.Load(key) }
 	store := func(v *V) (*V, bool) {

@@ -1,0 +1,128 @@
+package weakref
+
+import "weak"
+
+// A handle is what a Ref and a Proxy are made of: the object's weak
+// pointer, its record, and the callback to call with the Ref or Proxy, H,
+// when the object dies. Ref and Proxy differ only in how they hand the
+// object out, so everything else is written once, here.
+type handle[T, H any] struct {
+	wp       weak.Pointer[T] // rec.wp, copied to save a memory access per Value
+	rec      *record[T]
+	callback func(*H) // guarded by rec.mu; nil once taken to run
+}
+
+// handleOf is satisfied by *Ref[T] and *Proxy[T], which lets one function
+// make, find and fire both. shared and what are called on a nil pointer:
+// they depend on the type only.
+type handleOf[T, H any] interface {
+	*H
+	core() *handle[T, H]
+	// shared returns rec's slot for the Ref or Proxy that has no callback
+	// and is shared by every caller.
+	shared(rec *record[T]) *weak.Pointer[H]
+	// what names a callback of this type in reports of its panics.
+	what() string
+}
+
+// newShared returns obj's shared Ref or Proxy, and makes it if obj has
+// none or the program dropped it. fn is the caller, for the panic if obj
+// is nil.
+func newShared[T, H any, P handleOf[T, H]](fn string, obj *T) *H {
+	if obj == nil {
+		panic(notReferenceable(fn))
+	}
+	rec := recordFor(obj)
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	slot := P(nil).shared(rec)
+	if h := slot.Value(); h != nil {
+		return h
+	}
+	h := new(H)
+	*P(h).core() = handle[T, H]{wp: rec.wp, rec: rec}
+	*slot = weak.Make(h)
+	return h
+}
+
+// newWithCallback returns a new Ref or Proxy to obj, never shared, whose
+// callback the record calls when obj dies; or, if callback is nil, the
+// shared one. fn is the caller, for the panic if obj is nil.
+func newWithCallback[T, H any, P handleOf[T, H]](fn string, obj *T, callback func(*H)) *H {
+	if obj == nil {
+		panic(notReferenceable(fn))
+	}
+	if callback == nil {
+		return newShared[T, H, P](fn, obj)
+	}
+	rec := recordFor(obj)
+	h := new(H)
+	*P(h).core() = handle[T, H]{wp: rec.wp, rec: rec, callback: callback}
+	k := callbackHook[T, H, P]{wp: weak.Make(h)}
+	if checkFinalizers {
+		k.held = callback
+	}
+	rec.addHook(k)
+	return h
+}
+
+func (h *handle[T, H]) alive() bool { return h.wp.Value() != nil }
+
+func (h *handle[T, H]) getCallback() func(*H) {
+	h.rec.mu.Lock()
+	defer h.rec.mu.Unlock()
+	return h.callback
+}
+
+// equal is Python's == on weak references: while both objects are alive,
+// whether they are the same object; otherwise whether h and other are the
+// same reference. A handle lives inside its Ref or Proxy, so comparing
+// handles compares those.
+func (h *handle[T, H]) equal(other *handle[T, H]) bool {
+	a, b := h.wp.Value(), other.wp.Value()
+	if a != nil && b != nil {
+		return a == b
+	}
+	return h == other
+}
+
+// callbackHook is the hook of a Ref or Proxy with a callback. It holds the
+// Ref or Proxy weakly, so that the program can drop it, and then the
+// callback is not called, as in Python.
+//
+// The runtime's checkfinalizers looks for an object reachable from its
+// cleanup's argument, here the record, and so would not see a callback
+// that reaches its object through the weakly held Ref. When the check is
+// on, held holds the callback strongly as well, until a prune drops the
+// hook of a collected Ref, so that the runtime reports that mistake
+// without a cleanup per Ref; when it is off, held is nil.
+type callbackHook[T, H any, P handleOf[T, H]] struct {
+	wp   weak.Pointer[H]
+	held func(*H)
+}
+
+// take takes the callback from its Ref or Proxy, so that Callback reports
+// nil from the moment it starts to run. The caller holds the record's
+// lock, which guards the callback.
+func (k callbackHook[T, H, P]) take() (call, bool) {
+	h := k.wp.Value()
+	if h == nil {
+		return call{}, false
+	}
+	c := P(h).core()
+	cb := c.callback
+	if cb == nil {
+		return call{}, false
+	}
+	c.callback = nil
+	return call{run: func() bool { cb(h); return true }, what: P(nil).what()}, true
+}
+
+func (k callbackHook[T, H, P]) dead() bool { return k.wp.Value() == nil }
+
+func (k callbackHook[T, H, P]) weakRef() any {
+	if h := k.wp.Value(); h != nil {
+		return h
+	}
+	return nil
+}
