@@ -31,12 +31,18 @@ func (e idEntry[K, V]) alive() bool { return e.wp.Value() != nil }
 
 func hashID[K any](key *K) uint64 { return hashOf(hashPtr(key)) }
 
-func (t *idTable[K, V]) load(key *K) (val V, ok bool) {
+// lockKey returns key's hash and its shard, locked, or a nil shard if
+// key is nil or the table was never written to: then key has no entry.
+func (t *idTable[K, V]) lockKey(key *K) (uint64, *shard[*K, idEntry[K, V]]) {
 	if key == nil {
-		return val, false
+		return 0, nil
 	}
 	h := hashID(key)
-	sh := t.entries.lock(h)
+	return h, t.entries.lock(h)
+}
+
+func (t *idTable[K, V]) load(key *K) (val V, ok bool) {
+	h, sh := t.lockKey(key)
 	if sh == nil {
 		return val, false
 	}
@@ -73,8 +79,7 @@ func (t *idTable[K, V]) loadLocked(h uint64, key *K) (val V, ok bool) {
 // and returns what f returns, with ok true. f returns the new value and
 // whether to set it.
 func (t *idTable[K, V]) update(key *K, f func(cur V) (V, bool)) (ok bool) {
-	h := hashID(key)
-	sh := t.entries.lock(h)
+	h, sh := t.lockKey(key)
 	if sh == nil {
 		return false
 	}
@@ -119,11 +124,7 @@ func (t *idTable[K, V]) store(key *K, val V, f func(cur V) (V, bool)) (loaded bo
 // remove deletes key's entry and returns its value. With f, it deletes
 // only if f accepts the value.
 func (t *idTable[K, V]) remove(key *K, f func(V) bool) (val V, ok bool) {
-	if key == nil {
-		return val, false
-	}
-	h := hashID(key)
-	sh := t.entries.lock(h)
+	h, sh := t.lockKey(key)
 	if sh == nil {
 		return val, false
 	}
