@@ -214,7 +214,7 @@ func TestTableConcurrentCollisions(t *testing.T) {
 					defer wg.Done()
 					r := rand.New(rand.NewPCG(uint64(w), 3))
 					mine := map[int]bool{}
-					for range 20_000 {
+					for range 20_000 / raceSlowdown {
 						k := w + workers*r.IntN(keys/workers) // disjoint keys per worker
 						switch r.IntN(4) {
 						case 0:
