@@ -151,10 +151,10 @@ func drainCleanups() {
 }
 
 // sweepAfterGC runs a collection and waits, as Collect waits for
-// callbacks, until the sweeper's pass for it has ended. It first arms a
-// sentinel of its own, which that collection is sure to find dead: the
-// sweeper's own sentinel may have been armed while the collector was
-// marking, and then signals only the collection after.
+// callbacks, until the sweeper has seen it and its pass has ended. It
+// first arms a sentinel of its own, which that collection is sure to find
+// dead: the sweeper's own sentinel may have been armed while the
+// collector was marking, and then signals only the collection after.
 func sweepAfterGC(t testing.TB) {
 	t.Helper()
 	sweeper.mu.Lock()
@@ -162,10 +162,18 @@ func sweepAfterGC(t testing.TB) {
 	sweeper.mu.Unlock()
 	runtime.GC()
 	c := gcCycles()
-	drainCleanups() // the sentinel's cleanup has run, and started a pass
-	waitPass()
-	if got := lastGC.Load(); got < c {
-		t.Fatalf("the sweeper last saw collection %d, want %d", got, c)
+	deadline := time.Now().Add(time.Minute)
+	for {
+		sweeper.mu.Lock()
+		seen, running := lastGC.Load() >= c, sweeper.running
+		sweeper.mu.Unlock()
+		if seen && !running {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("a minute after collection %d, the sweeper has seen %d (pass running: %v)", c, lastGC.Load(), running)
+		}
+		time.Sleep(100 * time.Microsecond) // wait for a condition, not for luck
 	}
 }
 
