@@ -109,14 +109,15 @@ func (t *idTable[K, V]) store(key *K, val V, f func(cur V) (V, bool)) (loaded bo
 	h := hashID(key)
 	sh := t.entries.lockForWrite(h)
 	defer sh.mu.Unlock()
-	if i := sh.find(h, key); i >= 0 {
+	i, ok := sh.slotFor(h, key)
+	if ok {
 		if v, set := f(sh.slots[i].e.val); set {
 			sh.slots[i].e.val = v
 			checkReach(key, v)
 		}
 		return true
 	}
-	sh.insert(h, idEntry[K, V]{val, wp})
+	sh.insertAt(i, h, idEntry[K, V]{val, wp})
 	checkReach(key, val) // GODEBUG=checkfinalizers=1 reports a value that reaches its key
 	return false
 }

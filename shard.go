@@ -9,13 +9,14 @@ import (
 // probing and backward-shift deletion, so that it needs no tombstones and
 // a sweep leaves no trace of the entries it removes.
 type shard[Q any, E entry[Q]] struct {
-	mu     sync.Mutex
-	slots  []slot[E] // nil, or at least minSlots long
-	used   int       // occupied slots, dead or alive
-	swept  uint64    // gcCycles when a sweep last began
-	ops    int       // operations since the last sweep
-	depth  uint8     // how many top bits of a hash choose this shard
-	prefix uint64    // those bits
+	mu      sync.Mutex
+	slots   []slot[E] // nil, or at least minSlots long
+	used    int       // occupied slots, dead or alive
+	swept   uint64    // gcCycles when a sweep last began
+	sampled uint64    // lastGC when makeRoom last sampled
+	ops     int       // operations since the last sweep
+	depth   uint8     // how many top bits of a hash choose this shard
+	prefix  uint64    // those bits
 
 	// retired is set once the shard's entries have moved to halvesAfter
 	// (a split) or been dropped (Clear). A caller that locks a retired
@@ -93,6 +94,27 @@ func (sh *shard[Q, E]) find(h uint64, q Q) int {
 	}
 }
 
+// slotFor returns the index of q's slot and true, or, if q has none, the
+// empty slot where it would go and false: one probe for a lookup that may
+// turn into an insert. The caller holds sh.mu and made room.
+func (sh *shard[Q, E]) slotFor(h uint64, q Q) (int, bool) {
+	for i := sh.home(h); ; i = sh.next(i) {
+		s := &sh.slots[i]
+		if s.hash == 0 {
+			return i, false
+		}
+		if s.hash == h && s.e.matches(q) {
+			return i, true
+		}
+	}
+}
+
+// insertAt puts an entry in the empty slot i that slotFor returned.
+func (sh *shard[Q, E]) insertAt(i int, h uint64, e E) {
+	sh.slots[i] = slot[E]{h, e}
+	sh.used++
+}
+
 // insert adds an entry that is not in the shard. The caller holds sh.mu
 // and made room.
 func (sh *shard[Q, E]) insert(h uint64, e E) {
@@ -156,10 +178,13 @@ func (sh *shard[Q, E]) makeRoom() bool {
 	if sh.hasRoom() {
 		return true
 	}
-	if c := lastGC.Load(); c != sh.swept && sh.sampleDead() {
-		sh.sweep(c)
-		if sh.hasRoom() {
-			return true
+	if c := lastGC.Load(); c != sh.swept && c != sh.sampled {
+		sh.sampled = c // one sample per collection: a growing shard rarely pays for one
+		if sh.sampleDead() {
+			sh.sweep(c)
+			if sh.hasRoom() {
+				return true
+			}
 		}
 	}
 	if len(sh.slots) < maxSlots || !sh.splits() {
@@ -211,13 +236,14 @@ func (sh *shard[Q, E]) sampleDead() bool {
 	return false
 }
 
-// touch counts an operation, and sweeps a shard that has seen as many
-// operations as it has slots since a collection passed it. So a busy
-// table drops its dead entries at amortized constant cost, in its
-// callers' goroutines, even when nothing is written to it.
+// touch counts an operation, and sweeps a shard that has seen four times
+// as many operations as it has slots since a collection passed it. So a
+// busy table drops its dead entries at amortized constant cost, a quarter
+// of a weak-pointer resolution per operation at most, in its callers'
+// goroutines, even when nothing is written to it.
 func (sh *shard[Q, E]) touch() {
 	sh.ops++
-	if sh.ops > len(sh.slots) {
+	if sh.ops > 4*len(sh.slots) {
 		sh.ops = 0
 		if c := lastGC.Load(); c != sh.swept {
 			sh.sweep(c)
@@ -275,7 +301,9 @@ func (sh *shard[Q, E]) halves() (lo, hi *shard[Q, E]) {
 		}
 	}
 	for i, half := range [2]*shard[Q, E]{lo, hi} {
-		half.slots = make([]slot[E], sizeFor(n[i]))
+		// Room to grow by half before the first resize: a half sized
+		// for exactly its entries would resize at its next insert.
+		half.slots = make([]slot[E], sizeFor(n[i]+n[i]/2))
 	}
 	for _, s := range sh.slots {
 		if s.hash == 0 {

@@ -80,11 +80,11 @@ func (m *WeakValueMap[K, V]) Store(key K, value *V) {
 func (m *WeakValueMap[K, V]) swap(key K, wp weak.Pointer[V]) (old weak.Pointer[V]) {
 	h := hashKey(key)
 	sh := m.entries.lockForWrite(h)
-	if i := sh.find(h, key); i >= 0 {
+	if i, ok := sh.slotFor(h, key); ok {
 		old = sh.slots[i].e.wp
 		sh.slots[i].e.wp = wp
 	} else {
-		sh.insert(h, valueEntry[K, V]{key, wp})
+		sh.insertAt(i, h, valueEntry[K, V]{key, wp})
 	}
 	sh.touch()
 	sh.mu.Unlock()
@@ -118,13 +118,13 @@ func (m *WeakValueMap[K, V]) LoadOrStore(key K, value *V) (actual *V, loaded boo
 	h := hashKey(key)
 	sh := m.entries.lockForWrite(h)
 	defer sh.mu.Unlock()
-	if i := sh.find(h, key); i >= 0 {
+	if i, ok := sh.slotFor(h, key); ok {
 		if v := sh.slots[i].e.wp.Value(); v != nil {
 			return v, true
 		}
 		sh.slots[i].e.wp = wp // the old value died: take its place
 	} else {
-		sh.insert(h, valueEntry[K, V]{key, wp})
+		sh.insertAt(i, h, valueEntry[K, V]{key, wp})
 	}
 	return value, false
 }
