@@ -30,6 +30,7 @@ var children = map[string]func(){
 	"leaky-finalizer-fn":   leakyFinalizerFnMain,
 	"check-reach-self":     checkReachSelfMain,
 	"leaky-weakkeymap":     leakyWeakKeyMapMain,
+	"value-keeps-key":      valueKeepsKeyMain,
 	"shutdown":             shutdownMain,
 	"no-shutdown":          noShutdownMain,
 	"collect-in-callback":  collectInCallbackMain,
@@ -163,6 +164,21 @@ func leakyWeakKeyMapMain() {
 	o = nil
 	runtime.GC()
 	runtime.GC()
+}
+
+// valueKeepsKeyMain stores two values that reach their keys and drops
+// the keys: without ephemerons, both stay alive.
+func valueKeepsKeyMain() {
+	var m WeakKeyMap[node, *node]
+	func() {
+		k := newNode(1)
+		m.Store(k, k)
+		k2 := newNode(2)
+		m.Store(k2, &node{next: k2})
+	}()
+	runtime.GC()
+	runtime.GC()
+	fmt.Println("keys alive:", m.Len())
 }
 
 // keep holds what a leaky child keeps, as a program's state would.
