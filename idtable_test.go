@@ -70,7 +70,7 @@ func TestIDTableSweepKeepsTheLiveTwin(t *testing.T) {
 	sh.insert(h, idEntry[node, int]{0, deadPointer(t)})
 	sh.insert(h, idEntry[node, int]{1, weak.Make(key)})
 	sh.mu.Unlock()
-	if removed := it.entries.root.Load().sweep(gcCycles() + 1); removed != 1 {
+	if removed := it.entries.root.Load().sweepAll(gcCycles() + 1); removed != 1 {
 		t.Fatalf("sweep removed %d entries, want 1", removed)
 	}
 	if v, ok := it.load(key); !ok || v != 1 {

@@ -57,28 +57,35 @@ func (r *tableRoot[Q, E]) sweepIdle(c uint64) int {
 	if r.touched.Swap(false) {
 		return 0
 	}
+	return r.sweepAside(c)
+}
+
+// sweepAside sweeps the table shard by shard, never while Collect
+// collects, and gives way to the program between shards.
+func (r *tableRoot[Q, E]) sweepAside(c uint64) int {
 	removed := 0
 	sweep := func(sh *shard[Q, E]) bool { removed += sh.sweepIfStale(c); return true }
 	r.dir.Load().each(func(sh *shard[Q, E]) bool {
 		collecting.RLock()
 		visit(sh, sweep)
 		collecting.RUnlock()
-		runtime.Gosched() // a background pass gives way to the program
+		runtime.Gosched()
 		return true
 	})
 	return removed
 }
 
-// collecting keeps the sweeper's passes and Collect's collections apart.
-// A pass read-locks it around each shard it sweeps, and Collect
-// write-locks it around its collection, so that a pass never resolves a
-// weak pointer while Collect's collection marks: an object that the
-// program dropped just before calling Collect is then sure to be
-// collected. A program's own runtime.GC has no such guard; see the
-// package doc.
+// collecting keeps sweeps that no caller of the table asked for, the
+// sweeper's passes and Collect's sweep of every table, apart from
+// Collect's collections. Such a sweep read-locks it around each shard,
+// and Collect write-locks it around its collection, so that no such sweep
+// resolves a weak pointer while Collect's collection marks: an object that
+// the program dropped just before calling Collect, in this goroutine or
+// another, is then sure to be collected. A program's own runtime.GC has
+// no such guard; see the package doc.
 var collecting sync.RWMutex
 
-func (r *tableRoot[Q, E]) sweepAll(c uint64) int { return r.sweep(c) }
+func (r *tableRoot[Q, E]) sweepAll(c uint64) int { return r.sweepAside(c) }
 
 // register adds the root r of table t to the sweeper, and arms the
 // sentinel if none is armed. The sweeper holds r, never t: a cleanup on

@@ -270,15 +270,6 @@ func (r *tableRoot[Q, E]) eachParallel(f func(*shard[Q, E])) {
 	wg.Wait()
 }
 
-// sweep removes the dead entries of every shard that a collection has
-// passed since its last sweep, given c, the current gcCycles, and
-// returns how many it removed.
-func (r *tableRoot[Q, E]) sweep(c uint64) int {
-	var removed atomic.Int64
-	r.eachParallel(func(sh *shard[Q, E]) { removed.Add(int64(sh.sweepIfStale(c))) })
-	return int(removed.Load())
-}
-
 // clear deletes every entry and gives back the table's memory.
 func (t *table[Q, E]) clear() {
 	r := t.get()

@@ -181,12 +181,12 @@ func TestTableSweepRemovesOnlyTheDead(t *testing.T) {
 		}
 	}
 	dying.Store(true)
-	if removed := tt.t.root.Load().sweep(gcCycles() + 1000); removed != 300 {
+	if removed := tt.t.root.Load().sweepAll(gcCycles() + 1000); removed != 300 {
 		t.Fatalf("sweep removed %d entries, want 300", removed)
 	}
 	checkTable(t, tt, model)
 	alive.Store(true)
-	tt.t.root.Load().sweep(gcCycles() + 2000)
+	tt.t.root.Load().sweepAll(gcCycles() + 2000)
 	tt.t.root.Load().dir.Load().each(func(sh *shard[int, testEntry]) bool {
 		if sh.slots != nil || sh.used != 0 {
 			t.Fatalf("an empty shard kept %d slots", len(sh.slots))
@@ -241,7 +241,7 @@ func TestTableConcurrentCollisions(t *testing.T) {
 					tt.keys()
 					tt.t.len()
 					if r := tt.t.root.Load(); r != nil {
-						r.sweep(gcCycles() + 1)
+						r.sweepAll(gcCycles() + 1)
 					}
 				}
 			}()
