@@ -7,11 +7,10 @@ import (
 
 // gcCycles returns the number of garbage collections completed so far.
 //
-// Objects die only in a collection, so a structure that has swept its dead
-// entries need not look again until this number changes. That is how the
-// package keeps Len exact right after runtime.GC without a cleanup per
-// entry, and without resolving weak pointers in the background, which
-// would keep unreachable objects alive for another cycle.
+// Objects die only in a collection, so a shard that has swept its dead
+// entries need not look again until this number changes. That is how Len
+// stays exact right after runtime.GC without a cleanup per entry, and
+// checks each entry at most once per collection.
 func gcCycles() uint64 {
 	gcSample.mu.Lock()
 	defer gcSample.mu.Unlock()
