@@ -94,8 +94,12 @@
 // key's death, with no call on the map, and is reclaimed by the
 // collection after; after Collect it is already reclaimed. A collection
 // whose objects all died keeps less than a byte for each entry it once
-// held (its directory of empty shards); Clear gives that back too. No sweep holds a lock for more
-// than one shard of at most 1024 slots.
+// held (its directory of empty shards); Clear gives that back too.
+//
+// No sweep holds a lock for more than one shard of at most 1024 slots. A
+// shard grows past that only if most of its entries' hashes agree in
+// their next bit, which the random seed of hash/maphash makes all but
+// impossible.
 //
 // A sweep decides whether an entry's object lives by resolving its weak
 // pointer, and an object resolved while the collector marks survives that
