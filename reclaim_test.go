@@ -26,46 +26,39 @@ func fillKeyMap(m *WeakKeyMap[node, []byte], n, size int) []*node {
 // is unreachable from the map, with no further call on the map.
 func TestWeakKeyMapValuesGoWithTheirKeys(t *testing.T) {
 	const keys = 200
-	t.Run("three collections, no call", func(t *testing.T) {
-		runtime.GC()
-		before := heapBytes()
-		m := new(WeakKeyMap[node, []byte])
-		live := fillKeyMap(m, keys, mib)
-		runtime.GC()
-		if full := heapBytes(); full < before+keys*mib*9/10 {
-			t.Fatalf("heap %d after the fill, want at least %d more than %d", full, keys*mib*9/10, before)
-		}
-		runtime.KeepAlive(live)
-		live = nil
-		// The keys died at once. The first collection finds them dead;
-		// the sweeper leaves the map to its callers, which just used it.
-		// The second pass finds the map idle and drops the entries; the
-		// third collection reclaims the values.
-		for range 3 {
-			sweepAfterGC(t)
-		}
-		if after := heapBytes(); after > before+4*mib {
-			t.Fatalf("heap %d after three collections, want within 4 MiB of %d: the values of dead keys are alive", after, before)
-		}
-		runtime.KeepAlive(m)
-	})
-	t.Run("Collect", func(t *testing.T) {
-		runtime.GC()
-		before := heapBytes()
-		m := new(WeakKeyMap[node, []byte])
-		live := fillKeyMap(m, keys, mib)
-		runtime.GC()
-		if full := heapBytes(); full < before+keys*mib*9/10 {
-			t.Fatalf("heap %d after the fill, want at least %d more than %d", full, keys*mib*9/10, before)
-		}
-		runtime.KeepAlive(live)
-		live = nil
-		Collect()
-		if after := heapBytes(); after > before+4*mib {
-			t.Fatalf("heap %d after Collect, want within 4 MiB of %d: the values of dead keys are alive", after, before)
-		}
-		runtime.KeepAlive(m)
-	})
+	for _, c := range []struct {
+		name    string
+		collect func(t *testing.T)
+	}{
+		// The keys die at once. The first collection finds them dead; the
+		// sweeper leaves the map to its callers, which just used it. The
+		// second pass finds the map idle and drops the entries; the third
+		// collection reclaims the values.
+		{"three collections, no call", func(t *testing.T) {
+			for range 3 {
+				sweepAfterGC(t)
+			}
+		}},
+		{"Collect", func(*testing.T) { Collect() }},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			runtime.GC()
+			before := heapBytes()
+			m := new(WeakKeyMap[node, []byte])
+			live := fillKeyMap(m, keys, mib)
+			runtime.GC()
+			if full := heapBytes(); full < before+keys*mib*9/10 {
+				t.Fatalf("heap %d after the fill, want at least %d more than %d", full, keys*mib*9/10, before)
+			}
+			runtime.KeepAlive(live)
+			live = nil
+			c.collect(t)
+			if after := heapBytes(); after > before+4*mib {
+				t.Fatalf("heap %d after %s, want within 4 MiB of %d: the values of dead keys are alive", after, c.name, before)
+			}
+			runtime.KeepAlive(m)
+		})
+	}
 }
 
 // fillValueMap stores n entries under 48-byte keys and returns their

@@ -407,24 +407,34 @@ func BenchmarkMemory(b *testing.B) {
 func benchMemory[T any](b *testing.B) {
 	for _, im := range valueMaps[T]() {
 		b.Run("impl="+im.name, func(b *testing.B) {
-			var perEntry float64
-			for b.Loop() {
-				objs := objects[T](benchEntries)
-				before := memory()
+			memoryPerEntry(b, func(objs []*T) any {
 				m := im.mk()
 				for i, o := range objs {
 					m.Store(i, o)
 				}
-				after := memory()
-				perEntry = (float64(after.heap+after.offHeap) - float64(before.heap+before.offHeap)) / benchEntries
-				runtime.KeepAlive(m)
-				runtime.KeepAlive(objs)
-				m, objs = nil, nil
-				settle()
-			}
-			b.ReportMetric(perEntry, "B/entry")
+				return m
+			})
 		})
 	}
+}
+
+// memoryPerEntry reports the live heap and off-heap bytes per entry that
+// fill adds when it stores benchEntries objects in a new collection,
+// which it returns.
+func memoryPerEntry[T any](b *testing.B, fill func(objs []*T) any) {
+	var perEntry float64
+	for b.Loop() {
+		objs := objects[T](benchEntries)
+		before := memory()
+		m := fill(objs)
+		after := memory()
+		perEntry = (float64(after.heap+after.offHeap) - float64(before.heap+before.offHeap)) / benchEntries
+		runtime.KeepAlive(m)
+		runtime.KeepAlive(objs)
+		m, objs = nil, nil
+		settle()
+	}
+	b.ReportMetric(perEntry, "B/entry")
 }
 
 // keyMap is the behaviour of weak-key maps and sets that the benchmarks
@@ -600,22 +610,13 @@ func BenchmarkKeyMemory(b *testing.B) {
 func benchKeyMemory[T any](b *testing.B) {
 	for _, im := range keyMaps[T]() {
 		b.Run("impl="+im.name, func(b *testing.B) {
-			var perEntry float64
-			for b.Loop() {
-				objs := objects[T](benchEntries)
-				before := memory()
+			memoryPerEntry(b, func(objs []*T) any {
 				m := im.mk()
 				for i, o := range objs {
 					m.Store(o, i)
 				}
-				after := memory()
-				perEntry = (float64(after.heap+after.offHeap) - float64(before.heap+before.offHeap)) / benchEntries
-				runtime.KeepAlive(m)
-				runtime.KeepAlive(objs)
-				m, objs = nil, nil
-				settle()
-			}
-			b.ReportMetric(perEntry, "B/entry")
+				return m
+			})
 		})
 	}
 }
