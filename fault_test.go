@@ -42,6 +42,30 @@ func TestConcurrentCollectsDoNotKeepEachOthersObjects(t *testing.T) {
 	}
 }
 
+// Regression: NewFinalize, NewRefFunc and NewProxyFunc let go of their
+// object after finding its record, before adding the hook. A collection in
+// between fired the record without the hook, which then never ran. Found
+// by TestConcurrentCollectsDoNotKeepEachOthersObjects; here two
+// collections run exactly in that gap.
+func TestHookIsInPlaceBeforeItsObjectCanDie(t *testing.T) {
+	testHookAddHook = func() { runtime.GC(); runtime.GC() }
+	defer func() { testHookAddHook = nil }()
+	var ran atomic.Int32
+	var refs []any // a callback runs only while its Ref or Proxy lives
+	for i := range 10 {
+		NewFinalize(newNode(i), func(int) { ran.Add(1) }, i)
+		refs = append(refs,
+			NewRefFunc(newNode(i), func(*Ref[node]) { ran.Add(1) }),
+			NewProxyFunc(newNode(i), func(*Proxy[node]) { ran.Add(1) }))
+	}
+	testHookAddHook = nil
+	Collect()
+	if n := ran.Load(); n != 30 {
+		t.Fatalf("%d of 30 hooks ran", n)
+	}
+	runtime.KeepAlive(refs)
+}
+
 // A callback that blocks delays the callbacks behind it; none is lost, and
 // Collect waits for it.
 func TestBlockingCallbackLosesNothing(t *testing.T) {

@@ -3,6 +3,7 @@ package weakref
 import (
 	"cmp"
 	"fmt"
+	"runtime"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -69,6 +70,7 @@ func NewFinalize[T, A any](obj *T, fn func(A), arg A) *Finalize {
 	finalizers.size.added(len(finalizers.live))
 	finalizers.mu.Unlock()
 	rec.addHook(f)
+	runtime.KeepAlive(obj)
 	return f
 }
 

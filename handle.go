@@ -1,6 +1,9 @@
 package weakref
 
-import "weak"
+import (
+	"runtime"
+	"weak"
+)
 
 // A handle is what a Ref and a Proxy are made of: the object's weak
 // pointer, its record, and the callback to call with the Ref or Proxy, H,
@@ -63,6 +66,7 @@ func newWithCallback[T, H any, P handleOf[T, H]](fn string, obj *T, callback fun
 		k.held = callback
 	}
 	rec.addHook(k)
+	runtime.KeepAlive(obj)
 	return h
 }
 

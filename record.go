@@ -210,7 +210,14 @@ func (r *record[T]) cleanup() { r.fire() }
 // additions as the last prune kept hooks, so their cost is amortized
 // constant, and memory stays flat when a program creates and drops
 // references to a long-lived object.
+//
+// The caller must keep the object reachable until addHook returns: once
+// collected, the record may fire before h is in place, and h would never
+// run.
 func (r *record[T]) addHook(h hook) {
+	if testHookAddHook != nil {
+		testHookAddHook()
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.added++
@@ -223,6 +230,9 @@ func (r *record[T]) addHook(h hook) {
 	}
 	r.hooks = append(r.hooks, h)
 }
+
+// testHookAddHook, if a test sets it, runs as addHook begins.
+var testHookAddHook func()
 
 // prune drops dead hooks. The caller holds r.mu.
 func (r *record[T]) prune() {
