@@ -76,15 +76,28 @@ func (t *idTable[K, V]) loadLocked(h uint64, key *K) (val V, ok bool) {
 }
 
 // update runs f on key's value under its shard lock, if key is present,
-// and returns what f returns, with ok true. f returns the new value and
-// whether to set it.
+// and reports whether it was. f returns the new value and whether to set
+// it.
 func (t *idTable[K, V]) update(key *K, f func(cur V) (V, bool)) (ok bool) {
-	h, sh := t.lockKey(key)
+	if key == nil {
+		return false
+	}
+	return t.updateHash(hashID(key), key, f)
+}
+
+// updateHash is update for a key whose hash is h.
+func (t *idTable[K, V]) updateHash(h uint64, key *K, f func(cur V) (V, bool)) (ok bool) {
+	sh := t.entries.lock(h)
 	if sh == nil {
 		return false
 	}
 	defer sh.mu.Unlock()
-	i := sh.find(h, key)
+	return apply(sh, sh.find(h, key), key, f)
+}
+
+// apply runs f on the value in slot i, if i is not -1, and reports
+// whether it did. The caller holds sh.mu.
+func apply[K, V any](sh *shard[*K, idEntry[K, V]], i int, key *K, f func(cur V) (V, bool)) bool {
 	if i < 0 {
 		return false
 	}
@@ -98,24 +111,20 @@ func (t *idTable[K, V]) update(key *K, f func(cur V) (V, bool)) (ok bool) {
 // store sets key's value, calling f with the current value if key is
 // present; f returns the value to store and whether to store it. If key
 // is absent, store adds val and returns loaded false. A store whose key
-// is present never calls weak.Make.
+// is present never calls weak.Make. key must not be nil.
 func (t *idTable[K, V]) store(key *K, val V, f func(cur V) (V, bool)) (loaded bool) {
-	if t.update(key, f) {
+	h := hashID(key)
+	if t.updateHash(h, key, f) {
 		return true
 	}
 	// weak.Make walks the runtime's records for the object's span, so do
 	// it outside the lock, then look again.
 	wp := weak.Make(key)
-	h := hashID(key)
 	sh := t.entries.lockForWrite(h)
 	defer sh.mu.Unlock()
-	i, ok := sh.slotFor(h, key)
-	if ok {
-		if v, set := f(sh.slots[i].e.val); set {
-			sh.slots[i].e.val = v
-			checkReach(key, v)
-		}
-		return true
+	i, found := sh.slotFor(h, key)
+	if found {
+		return apply(sh, i, key, f)
 	}
 	sh.insertAt(i, h, idEntry[K, V]{val, wp})
 	checkReach(key, val) // GODEBUG=checkfinalizers=1 reports a value that reaches its key
