@@ -46,8 +46,15 @@ func godebugPositive(godebug, key string) bool {
 // obj, instead of making AddCleanup panic.
 func checkReach[T, A any](obj *T, a A) {
 	if checkFinalizers && mayReach(reflect.TypeFor[A]()) {
-		runtime.AddCleanup(obj, noop[*A], &a)
+		holdFor(obj, a)
 	}
+}
+
+// holdFor is checkReach's cleanup. It is a function of its own because
+// taking &a moves a to the heap on every call of the function that does
+// it, check or not.
+func holdFor[T, A any](obj *T, a A) {
+	runtime.AddCleanup(obj, noop[*A], &a)
 }
 
 // mayReach reports whether a value of type t can hold a pointer to an

@@ -230,3 +230,25 @@ func TestWeakKeyMapCompareNeedsComparableValues(t *testing.T) {
 		t.Fatal("CompareAndSwap then CompareAndDelete of comparable values")
 	}
 }
+
+// Storing to a key already present, loading, and adding a present element
+// allocate nothing: no weak.Make, and no copy of the value on the heap.
+func TestPresentKeysAllocateNothing(t *testing.T) {
+	key := newNode(1)
+	m := new(WeakKeyMap[node, int])
+	s := new(WeakSet[node])
+	m.Store(key, 0)
+	s.Add(key)
+	for name, op := range map[string]func(){
+		"WeakKeyMap.Store":       func() { m.Store(key, 1) },
+		"WeakKeyMap.LoadOrStore": func() { m.LoadOrStore(key, 2) },
+		"WeakKeyMap.Load":        func() { m.Load(key) },
+		"WeakSet.Add":            func() { s.Add(key) },
+		"WeakSet.Contains":       func() { s.Contains(key) },
+	} {
+		if n := testing.AllocsPerRun(100, op); n != 0 {
+			t.Errorf("%s of a present key: %v allocations, want 0", name, n)
+		}
+	}
+	runtime.KeepAlive(key)
+}
