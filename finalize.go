@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"runtime"
 	"slices"
-	"sync"
 	"sync/atomic"
 )
 
@@ -24,14 +23,11 @@ type Finalize struct {
 	atexit atomic.Bool
 }
 
-// finalizers holds every live finalizer, as Python's finalize._registry
-// does, so that Shutdown can find them.
-var finalizers struct {
-	mu   sync.Mutex
-	live map[*Finalize]struct{}
-	size shrinker
-	seq  uint64
-}
+// finalizerSeq numbers finalizers in the order they are made, for
+// Shutdown. A live finalizer needs no registry of its own, as Python's
+// finalize._registry: it is a hook of its object's record until its turn,
+// and the record holds it strongly, so Shutdown finds every one there.
+var finalizerSeq atomic.Uint64
 
 // NewFinalize arranges for fn(arg) to run once, after obj becomes
 // unreachable, whether or not the program keeps the returned *Finalize, as
@@ -58,17 +54,8 @@ func NewFinalize[T, A any](obj *T, fn func(A), arg A) *Finalize {
 		panic(badArg("NewFinalize", "arg is obj, so obj would never be collected"))
 	}
 	rec := recordFor(obj)
-	f := &Finalize{owner: rec, fn: func() { fn(arg) }}
+	f := &Finalize{owner: rec, fn: func() { fn(arg) }, seq: finalizerSeq.Add(1)}
 	f.atexit.Store(true)
-	finalizers.mu.Lock()
-	finalizers.seq++
-	f.seq = finalizers.seq
-	if finalizers.live == nil {
-		finalizers.live = make(map[*Finalize]struct{})
-	}
-	finalizers.live[f] = struct{}{}
-	finalizers.size.added(len(finalizers.live))
-	finalizers.mu.Unlock()
 	rec.addHook(f)
 	runtime.KeepAlive(obj)
 	return f
@@ -76,16 +63,7 @@ func NewFinalize[T, A any](obj *T, fn func(A), arg A) *Finalize {
 
 // kill marks f dead, and reports whether this call did it. Only the caller
 // that kills f may run it.
-func (f *Finalize) kill() bool {
-	if !f.killed.CompareAndSwap(false, true) {
-		return false
-	}
-	finalizers.mu.Lock()
-	delete(finalizers.live, f)
-	finalizers.live = shrink(finalizers.live, &finalizers.size)
-	finalizers.mu.Unlock()
-	return true
-}
+func (f *Finalize) kill() bool { return f.killed.CompareAndSwap(false, true) }
 
 // take returns the call that runs f at its turn, if f is alive. The
 // record calls it when f's object dies. f stays alive until its turn, as
@@ -192,6 +170,10 @@ func (f *Finalize) String() string {
 // that sets Atexit to false on an older one keeps that one from running.
 // CPython reads the flag once, before it runs any, and runs the older one
 // anyway.
+//
+// Shutdown finds finalizers through the records of every object that has
+// a Ref, Proxy or finalizer, so its cost grows with their number; it is
+// meant to run once, at exit.
 func Shutdown() int {
 	ran := 0
 	for {
@@ -203,7 +185,7 @@ func Shutdown() int {
 			if f.Atexit() && runUnraisable(f.turn, "finalizer", f.owner) {
 				ran++
 			}
-			if finalizerSeq() != seq {
+			if finalizerSeq.Load() != seq {
 				break // a finalizer was made: the newest goes next
 			}
 		}
@@ -211,23 +193,15 @@ func Shutdown() int {
 }
 
 // atexitFinalizers returns the live finalizers with Atexit set, newest
-// first, and the sequence number of the newest finalizer made so far.
+// first, and the sequence number of the newest finalizer made before it
+// looked. It finds them in the records' hooks; a finalizer that a fire
+// has already taken is left to that fire, which runs it.
 func atexitFinalizers() (due []*Finalize, seq uint64) {
-	finalizers.mu.Lock()
-	for f := range finalizers.live {
-		if f.Atexit() {
-			due = append(due, f)
-		}
+	seq = finalizerSeq.Load()
+	for _, r := range allRecords() {
+		due = r.appendFinalizers(due)
 	}
-	seq = finalizers.seq
-	finalizers.mu.Unlock()
+	due = slices.DeleteFunc(due, func(f *Finalize) bool { return !f.Alive() || !f.Atexit() })
 	slices.SortFunc(due, func(a, b *Finalize) int { return cmp.Compare(b.seq, a.seq) })
 	return due, seq
-}
-
-// finalizerSeq returns the sequence number of the newest finalizer made.
-func finalizerSeq() uint64 {
-	finalizers.mu.Lock()
-	defer finalizers.mu.Unlock()
-	return finalizers.seq
 }

@@ -2,7 +2,9 @@ package weakref
 
 import (
 	"runtime"
+	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // BenchmarkFire measures what a record costs to fire once its object died:
@@ -28,4 +30,68 @@ func BenchmarkFire(b *testing.B) {
 		n += batch
 	}
 	runtime.KeepAlive(objs)
+}
+
+// BenchmarkCallbacks measures, per op, the time from dropping 1,000,000
+// objects that each have one callback or finalizer until the last one has
+// run: with mode=gc the runtime collects and runs them on its cleanup
+// goroutines, with mode=Collect Collect does both. impl=AddCleanup is the
+// floor: one runtime cleanup per object, as hand-written code has. Making
+// the objects and their hooks is outside the timer.
+func BenchmarkCallbacks(b *testing.B) {
+	const n = 1_000_000
+	impls := []struct {
+		name string
+		// hook gives o its callback, which adds one to ran, and returns
+		// what must stay alive for it to run.
+		hook func(o *node, ran *atomic.Int64) any
+	}{
+		{"AddCleanup", func(o *node, ran *atomic.Int64) any {
+			runtime.AddCleanup(o, func(ran *atomic.Int64) { ran.Add(1) }, ran)
+			return nil
+		}},
+		{"NewRefFunc", func(o *node, ran *atomic.Int64) any {
+			return NewRefFunc(o, func(*Ref[node]) { ran.Add(1) })
+		}},
+		{"NewFinalize", func(o *node, ran *atomic.Int64) any {
+			NewFinalize(o, func(ran *atomic.Int64) { ran.Add(1) }, ran)
+			return nil
+		}},
+	}
+	for _, mode := range []string{"gc", "Collect"} {
+		for _, im := range impls {
+			if mode == "Collect" && im.name == "AddCleanup" {
+				continue // Collect does not run the runtime's own cleanups
+			}
+			b.Run("mode="+mode+"/impl="+im.name, func(b *testing.B) {
+				for b.Loop() {
+					b.StopTimer()
+					var ran atomic.Int64
+					objs := make([]*node, n)
+					keep := make([]any, n)
+					for i := range objs {
+						objs[i] = &node{a: i}
+						keep[i] = im.hook(objs[i], &ran)
+					}
+					runtime.GC() // no collection left from making them
+					b.StartTimer()
+					objs = nil
+					if mode == "gc" {
+						runtime.GC()
+					} else {
+						Collect()
+					}
+					for ran.Load() < n {
+						// Leave both cores to the cleanup goroutines.
+						time.Sleep(20 * time.Microsecond)
+					}
+					b.StopTimer()
+					runtime.KeepAlive(keep)
+					keep = nil
+					settle()
+					b.StartTimer()
+				}
+			})
+		}
+	}
 }

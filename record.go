@@ -67,6 +67,8 @@ type anyRecord interface {
 	object() any
 	// typeName returns the object's type, such as "*main.Conn".
 	typeName() string
+	// appendFinalizers appends the finalizers among the object's hooks.
+	appendFinalizers([]*Finalize) []*Finalize
 }
 
 // registry maps object hashes to records. It is sharded to keep
@@ -278,6 +280,17 @@ func (r *record[T]) weakRefs() []any {
 		}
 	}
 	return refs
+}
+
+func (r *record[T]) appendFinalizers(fs []*Finalize) []*Finalize {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, h := range r.hooks {
+		if f, ok := h.(*Finalize); ok {
+			fs = append(fs, f)
+		}
+	}
+	return fs
 }
 
 // object returns r's object as an any, or nil once it is gone. It never
