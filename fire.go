@@ -17,7 +17,8 @@ func (r *record[T]) fire() int {
 	}
 	defer endFire()
 	unregister(r, r.hash)
-	return runHooks(r.takeHooks(), r)
+	var one [1]call // most objects have one hook: no allocation for them
+	return runHooks(r.takeHooks(one[:0]), r)
 }
 
 // hooksRun counts the callbacks and finalizers run by fire, for Collect.
@@ -34,12 +35,11 @@ type call struct {
 	what string
 }
 
-// takeHooks empties r, closes its done channel and returns the calls due,
-// newest first.
-func (r *record[T]) takeHooks() []call {
+// takeHooks empties r, closes its done channel and appends the calls due
+// to calls, newest first.
+func (r *record[T]) takeHooks(calls []call) []call {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	var calls []call
 	for _, h := range slices.Backward(r.hooks) {
 		if c, ok := h.take(); ok {
 			calls = append(calls, c)
