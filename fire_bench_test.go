@@ -2,9 +2,11 @@ package weakref
 
 import (
 	"runtime"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
+	"weak"
 )
 
 // BenchmarkFire measures what a record costs to fire once its object died:
@@ -35,9 +37,11 @@ func BenchmarkFire(b *testing.B) {
 // BenchmarkCallbacks measures, per op, the time from dropping 1,000,000
 // objects that each have one callback or finalizer until the last one has
 // run: with mode=gc the runtime collects and runs them on its cleanup
-// goroutines, with mode=Collect Collect does both. impl=AddCleanup is the
-// floor: one runtime cleanup per object, as hand-written code has. Making
-// the objects and their hooks is outside the timer.
+// goroutines, with mode=Collect Collect does both. impl=AddCleanup is one
+// runtime cleanup per object, as hand-written code has, and
+// impl=AddCleanup+weak adds what a callback needs: a check that its
+// reference lives. Making the objects and their hooks is outside the
+// timer.
 func BenchmarkCallbacks(b *testing.B) {
 	const n = 1_000_000
 	impls := []struct {
@@ -50,6 +54,18 @@ func BenchmarkCallbacks(b *testing.B) {
 			runtime.AddCleanup(o, func(ran *atomic.Int64) { ran.Add(1) }, ran)
 			return nil
 		}},
+		// The floor for a callback with Python's rule that it runs only
+		// while its weak reference lives: the cleanup resolves a weak
+		// pointer to that reference first.
+		{"AddCleanup+weak", func(o *node, ran *atomic.Int64) any {
+			ref := new(node)
+			runtime.AddCleanup(o, func(wp weak.Pointer[node]) {
+				if wp.Value() != nil {
+					ran.Add(1)
+				}
+			}, weak.Make(ref))
+			return ref
+		}},
 		{"NewRefFunc", func(o *node, ran *atomic.Int64) any {
 			return NewRefFunc(o, func(*Ref[node]) { ran.Add(1) })
 		}},
@@ -60,7 +76,7 @@ func BenchmarkCallbacks(b *testing.B) {
 	}
 	for _, mode := range []string{"gc", "Collect"} {
 		for _, im := range impls {
-			if mode == "Collect" && im.name == "AddCleanup" {
+			if mode == "Collect" && strings.HasPrefix(im.name, "AddCleanup") {
 				continue // Collect does not run the runtime's own cleanups
 			}
 			b.Run("mode="+mode+"/impl="+im.name, func(b *testing.B) {
