@@ -152,55 +152,6 @@ func (m *handWeakMap[T]) Len() int {
 	return len(m.m)
 }
 
-// floorMap is the floor for a weak map: the same operations cannot cost
-// less. A load is a strong mutex map's lookup plus one
-// weak.Pointer.Value, on the object's handle, as cold as the library's;
-// a store is weak.Make plus the insert. It holds its objects strongly:
-// it measures, it does not hold weakly.
-type floorMap[T any] struct {
-	mu sync.Mutex
-	m  map[int]floorEntry[T]
-}
-
-type floorEntry[T any] struct {
-	p  *T
-	wp weak.Pointer[T]
-}
-
-func (m *floorMap[T]) Store(k int, v *T) {
-	wp := weak.Make(v)
-	m.mu.Lock()
-	if m.m == nil {
-		m.m = make(map[int]floorEntry[T])
-	}
-	m.m[k] = floorEntry[T]{v, wp}
-	m.mu.Unlock()
-}
-
-func (m *floorMap[T]) Load(k int) (*T, bool) {
-	m.mu.Lock()
-	e := m.m[k]
-	m.mu.Unlock()
-	v := e.wp.Value()
-	return v, v != nil
-}
-
-func (m *floorMap[T]) Range(f func(int, *T) bool) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	for k, e := range m.m {
-		if !f(k, e.wp.Value()) {
-			return
-		}
-	}
-}
-
-func (m *floorMap[T]) Len() int {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return len(m.m)
-}
-
 type libValueMap[T any] struct{ WeakValueMap[int, T] }
 
 func (m *libValueMap[T]) Range(f func(int, *T) bool) {
@@ -499,39 +450,6 @@ func (m *handWeakKeyMap[T]) Load(k *T) (int, bool) {
 	v, ok := m.m[wp]
 	m.mu.Unlock()
 	return v, ok
-}
-
-// floorKeyMap is the floor for a weak-key map: a lookup is a strong
-// map[*K]V's lookup plus one weak.Pointer.Value to confirm the key, as a
-// weak-key map must; a store is weak.Make plus the insert.
-type floorKeyMap[T any] struct {
-	mu sync.Mutex
-	m  map[*T]floorKeyEntry[T]
-}
-
-type floorKeyEntry[T any] struct {
-	v  int
-	wp weak.Pointer[T]
-}
-
-func (m *floorKeyMap[T]) Store(k *T, v int) {
-	wp := weak.Make(k)
-	m.mu.Lock()
-	if m.m == nil {
-		m.m = make(map[*T]floorKeyEntry[T])
-	}
-	m.m[k] = floorKeyEntry[T]{v, wp}
-	m.mu.Unlock()
-}
-
-func (m *floorKeyMap[T]) Load(k *T) (int, bool) {
-	m.mu.Lock()
-	e, ok := m.m[k]
-	m.mu.Unlock()
-	if !ok || e.wp.Value() != k {
-		return 0, false
-	}
-	return e.v, true
 }
 
 type libKeyMap[T any] struct{ WeakKeyMap[T, int] }

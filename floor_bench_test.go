@@ -1,0 +1,118 @@
+package weakref
+
+import "weak"
+
+// The floors are what a weak map on this package's tables cannot beat:
+// the same table with nothing to sweep, whose lookups compare keys
+// without resolving a weak pointer, plus the one weak.Pointer.Value that a
+// weak map needs to hand out or confirm an object, on a handle as cold as
+// the library's. A store is weak.Make plus the insert. The benchmarks keep
+// the objects alive; the floors never remove an entry.
+
+// floorMap is the floor for WeakValueMap.
+type floorMap[T any] struct {
+	t table[int, floorValue[T]]
+}
+
+type floorValue[T any] struct {
+	key int
+	wp  weak.Pointer[T]
+}
+
+func (e floorValue[T]) matches(key int) bool { return e.key == key }
+func (e floorValue[T]) alive() bool          { return true }
+
+func (m *floorMap[T]) Store(k int, v *T) {
+	wp := weak.Make(v)
+	h := hashKey(k)
+	sh := m.t.lockForWrite(h)
+	if i, found := sh.slotFor(h, k); found {
+		sh.slots[i].e = floorValue[T]{k, wp}
+	} else {
+		sh.insertAt(i, h, floorValue[T]{k, wp})
+	}
+	sh.mu.Unlock()
+}
+
+func (m *floorMap[T]) Load(k int) (*T, bool) {
+	h := hashKey(k)
+	sh := m.t.lock(h)
+	if sh == nil {
+		return nil, false
+	}
+	var wp weak.Pointer[T]
+	if i := sh.find(h, k); i >= 0 {
+		wp = sh.slots[i].e.wp
+	}
+	sh.mu.Unlock()
+	v := wp.Value()
+	return v, v != nil
+}
+
+func (m *floorMap[T]) Range(f func(int, *T) bool) {
+	m.t.snapshot(func(slots []slot[floorValue[T]]) bool {
+		for _, s := range slots {
+			if !f(s.e.key, s.e.wp.Value()) {
+				return false
+			}
+		}
+		return true
+	})
+}
+
+func (m *floorMap[T]) Len() int { return m.t.len() }
+
+// floorKeyMap is the floor for WeakKeyMap and WeakSet. Its slots hold
+// the key strongly too, to compare it without resolving the weak pointer.
+type floorKeyMap[T any] struct {
+	t table[*T, floorKey[T]]
+}
+
+type floorKey[T any] struct {
+	key *T
+	v   int
+	wp  weak.Pointer[T]
+}
+
+func (e floorKey[T]) matches(key *T) bool { return e.key == key }
+func (e floorKey[T]) alive() bool         { return true }
+
+func (m *floorKeyMap[T]) Store(k *T, v int) {
+	h := hashID(k)
+	if sh := m.t.lock(h); sh != nil {
+		i := sh.find(h, k)
+		if i >= 0 {
+			sh.slots[i].e.v = v
+		}
+		sh.mu.Unlock()
+		if i >= 0 {
+			return // present: no weak.Make, as in the library
+		}
+	}
+	wp := weak.Make(k)
+	sh := m.t.lockForWrite(h)
+	if i, found := sh.slotFor(h, k); found {
+		sh.slots[i].e.v = v
+	} else {
+		sh.insertAt(i, h, floorKey[T]{k, v, wp})
+	}
+	sh.mu.Unlock()
+}
+
+func (m *floorKeyMap[T]) Load(k *T) (int, bool) {
+	h := hashID(k)
+	sh := m.t.lock(h)
+	if sh == nil {
+		return 0, false
+	}
+	var e floorKey[T]
+	i := sh.find(h, k)
+	if i >= 0 {
+		e = sh.slots[i].e
+	}
+	sh.mu.Unlock()
+	if i < 0 || e.wp.Value() != k {
+		return 0, false
+	}
+	return e.v, true
+}
