@@ -3,7 +3,6 @@ package weakref
 import (
 	"cmp"
 	"fmt"
-	"runtime"
 	"slices"
 	"sync/atomic"
 )
@@ -56,8 +55,7 @@ func NewFinalize[T, A any](obj *T, fn func(A), arg A) *Finalize {
 	rec := recordFor(obj)
 	f := &Finalize{owner: rec, fn: func() { fn(arg) }, seq: finalizerSeq.Add(1)}
 	f.atexit.Store(true)
-	rec.addHook(f)
-	runtime.KeepAlive(obj)
+	rec.addHook(obj, f)
 	return f
 }
 

@@ -1,9 +1,6 @@
 package weakref
 
-import (
-	"runtime"
-	"weak"
-)
+import "weak"
 
 // A handle is what a Ref and a Proxy are made of: the object's weak
 // pointer, its record, and the callback to call with the Ref or Proxy, H,
@@ -65,8 +62,7 @@ func newWithCallback[T, H any, P handleOf[T, H]](fn string, obj *T, callback fun
 	if checkFinalizers {
 		k.held = callback
 	}
-	rec.addHook(k)
-	runtime.KeepAlive(obj)
+	rec.addHook(obj, k)
 	return h
 }
 

@@ -213,10 +213,10 @@ func (r *record[T]) cleanup() { r.fire() }
 // constant, and memory stays flat when a program creates and drops
 // references to a long-lived object.
 //
-// The caller must keep the object reachable until addHook returns: once
-// collected, the record may fire before h is in place, and h would never
-// run.
-func (r *record[T]) addHook(h hook) {
+// obj is r's object. addHook keeps it reachable until h is in place: were
+// it collected before, the record could fire without h, which then would
+// never run.
+func (r *record[T]) addHook(obj *T, h hook) {
 	if testHookAddHook != nil {
 		testHookAddHook()
 	}
@@ -231,6 +231,7 @@ func (r *record[T]) addHook(h hook) {
 		}
 	}
 	r.hooks = append(r.hooks, h)
+	runtime.KeepAlive(obj)
 }
 
 // testHookAddHook, if a test sets it, runs as addHook begins.
