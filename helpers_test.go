@@ -110,6 +110,23 @@ func memory() usage {
 	return usage{s[0].Value.Uint64(), s[1].Value.Uint64() + s[2].Value.Uint64()}
 }
 
+// settledMemory is memory once collecting again frees nothing more, for
+// a baseline that must not count what earlier tests dropped: a dropped
+// collection's table goes only after the cleanup that follows the
+// collection's own death, which can take more collections than memory
+// runs.
+func settledMemory() usage {
+	u := memory()
+	for range 5 {
+		next := memory()
+		if next.heap >= u.heap {
+			return next
+		}
+		u = next
+	}
+	return u
+}
+
 // checkFlat fails if the live heap grew by more than 64 KiB, or the
 // off-heap records by more than 512 KiB, from before to after. The
 // runtime's off-heap metadata moves by tens of KiB with the timing of

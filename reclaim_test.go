@@ -81,7 +81,7 @@ func fillValueMap(m *WeakValueMap[string, node], n int) []*node {
 // next records instead of giving it back (see BENCHMARKS.md).
 func TestIdleMapGivesMemoryBack(t *testing.T) {
 	n := 1_000_000 / raceSlowdown
-	base := memory()
+	base := settledMemory()
 	m := new(WeakValueMap[string, node])
 	vals := fillValueMap(m, n)
 	withMap := memory()
@@ -119,7 +119,7 @@ func TestIdleMapGivesMemoryBack(t *testing.T) {
 // keys died give back their slots and weak handles with no call on them.
 func TestIdleKeyMapAndSetGiveMemoryBack(t *testing.T) {
 	n := 200_000 / raceSlowdown
-	base := memory()
+	base := settledMemory()
 	km := new(WeakKeyMap[node, int])
 	ws := new(WeakSet[node])
 	keys := make([]*node, n)
