@@ -62,14 +62,24 @@ func (r *tableRoot[Q, E]) sweepIdle(c uint64) int {
 
 // sweepAside sweeps the table shard by shard, never while Collect
 // collects, and gives way to the program between shards.
+//
+// It yields before it lets Collect in, not after. The collector scans a
+// goroutine stopped at a call precisely, but one it preempts between two
+// calls conservatively: its registers and innermost frame then keep alive
+// whatever they still hold, such as an object whose weak pointer the
+// sweep just resolved. A goroutine resumed from runtime.Gosched starts
+// with only the scheduler's leftovers in its registers, so a Collect that
+// takes collecting after this shard finds this goroutine parked, or
+// running code that has resolved nothing since it resumed. (eachParallel
+// yields after each shard for the same reason.)
 func (r *tableRoot[Q, E]) sweepAside(c uint64) int {
 	removed := 0
 	sweep := func(sh *shard[Q, E]) bool { removed += sh.sweepIfStale(c); return true }
 	r.dir.Load().each(func(sh *shard[Q, E]) bool {
 		collecting.RLock()
 		visit(sh, sweep)
-		collecting.RUnlock()
 		runtime.Gosched()
+		collecting.RUnlock()
 		return true
 	})
 	return removed

@@ -254,7 +254,10 @@ func (r *tableRoot[Q, E]) eachParallel(f func(*shard[Q, E])) {
 			}
 			visit(sh, func(sh *shard[Q, E]) bool { f(sh); return true })
 			// Let other goroutines run between shards: a sweep on every
-			// core must not keep the map's other users off the CPU.
+			// core must not keep the map's other users off the CPU. It
+			// also means that a helper ends having yielded since its last
+			// sweep, with no resolved pointer left in its registers for a
+			// Collect that starts as it exits (see tableRoot.sweepAside).
 			runtime.Gosched()
 		}
 	}
