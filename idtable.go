@@ -29,7 +29,7 @@ func (e idEntry[K, V]) matches(key *K) bool { return e.wp.Value() == key }
 
 func (e idEntry[K, V]) alive() bool { return e.wp.Value() != nil }
 
-func hashID[K any](key *K) uint64 { return hashOf(hashPtr(key)) }
+func hashID[K any](key *K) uint64 { return hashPtr(key) }
 
 // lockKey returns key's hash and its shard, locked, or a nil shard if
 // key is nil or the table was never written to: then key has no entry.

@@ -69,55 +69,77 @@ type anyRecord interface {
 	typeName() string
 	// appendFinalizers appends the finalizers among the object's hooks.
 	appendFinalizers([]*Finalize) []*Finalize
+	// isFor reports whether q, a *T in an interface, is the object.
+	isFor(q any) bool
 }
 
-// registry maps object hashes to records. It is sharded to keep
-// concurrent NewRef calls on different objects from contending.
-var registry [64]struct {
-	mu   sync.Mutex
-	m    map[uint64]regNode
-	size shrinker
-	_    [40]byte // keep shards on separate cache lines
+// registry maps objects to their records. It is this package's hash
+// table (table.go), split into independent tables by hash bits that the
+// table itself does not use, so that concurrent NewRef calls on different
+// objects seldom share a shard lock, even while each table is one shard.
+//
+// A record enters the registry when its object gets its first Ref, Proxy
+// or finalizer, and leaves it when it fires. Its entry never dies in a
+// sweep (see regEntry.alive), so the registry is not the sweeper's: its
+// roots exist from the start, and only the tables that a collection
+// creates register with the sweeper.
+var registry [64]table[regQuery, regEntry]
+
+func init() {
+	for i := range registry {
+		registry[i].root.Store(newRoot[regQuery, regEntry]())
+	}
 }
 
-// regNode is a registry slot. Two records share a hash only when they are
-// for the same address: a dead object and a newer one at its address, or
-// the same object seen through two static types. Both are rare, so the
-// overflow is a plain list.
-type regNode struct {
-	r    anyRecord
-	next *regNode
+// regEntry is a registry entry. Two entries share a hash only when they
+// are for the same address: a dead object and a newer one at its
+// address, or the same object seen through two static types.
+type regEntry struct{ r anyRecord }
+
+// A regQuery finds a record: by its object, a *T in an interface, for
+// NewRef and its kin, or by the record itself, for fire, whose object is
+// gone.
+type regQuery struct {
+	obj any
+	r   anyRecord
+}
+
+func (e regEntry) matches(q regQuery) bool {
+	if q.r != nil {
+		return e.r == q.r
+	}
+	return e.r.isFor(q.obj)
+}
+
+// alive reports true: a record leaves the registry only when it fires,
+// which removes it, and never in a sweep. An unfired record whose object
+// died still has hooks to run, and a sweep that resolved the record's weak
+// pointer would cost a cache miss per record in every collection.
+func (regEntry) alive() bool { return true }
+
+// registryFor returns the table that holds the records of hash h. The
+// table's shards use the low 32 bits and the top bits of h; the bits above
+// the low 32 choose the table.
+func registryFor(h uint64) *table[regQuery, regEntry] {
+	return &registry[h>>32%uint64(len(registry))]
 }
 
 // seed hashes object addresses. Go's collector does not move heap objects,
 // so an address, and therefore its hash, is stable for an object's life.
 var seed = maphash.MakeSeed()
 
+// hashPtr returns p's slot hash.
 func hashPtr[T any](p *T) uint64 {
-	return maphash.Comparable(seed, p)
-}
-
-// lookup returns obj's record of type T, or nil. The caller holds obj, so a
-// record whose weak pointer resolves to obj is live; resolving the other
-// records in the slot is harmless, since they are dead or belong to obj.
-func lookup[T any](obj *T, n regNode) *record[T] {
-	for p := &n; p != nil; p = p.next {
-		if r, ok := p.r.(*record[T]); ok && r.wp.Value() == obj {
-			return r
-		}
-	}
-	return nil
+	return hashOf(maphash.Comparable(seed, p))
 }
 
 // existingRecord returns obj's record, or nil if it has none.
 func existingRecord[T any](obj *T) *record[T] {
 	h := hashPtr(obj)
-	sh := &registry[h%uint64(len(registry))]
-	sh.mu.Lock()
-	n, ok := sh.m[h]
+	sh := registryFor(h).lock(h)
 	var r *record[T]
-	if ok {
-		r = lookup(obj, n)
+	if i := sh.find(h, regQuery{obj: obj}); i >= 0 {
+		r = sh.slots[i].e.r.(*record[T])
 	}
 	sh.mu.Unlock()
 	return r
@@ -130,73 +152,51 @@ func recordFor[T any](obj *T) *record[T] {
 		return r
 	}
 	// weak.Make and AddCleanup walk the object's span, so do them outside
-	// the shard lock and recheck afterwards.
+	// the shard lock and look again under it.
 	r := &record[T]{hash: hashPtr(obj), wp: weak.Make(obj)}
-	sh := &registry[r.hash%uint64(len(registry))]
-	sh.mu.Lock()
-	n, ok := sh.m[r.hash]
-	if ok {
-		if old := lookup(obj, n); old != nil {
-			sh.mu.Unlock()
-			return old // lost a race with another creator
-		}
-		rest := n
-		n = regNode{r: r, next: &rest}
-	} else {
-		n = regNode{r: r}
+	sh := registryFor(r.hash).lockForWrite(r.hash)
+	i, found := sh.slotFor(r.hash, regQuery{obj: obj})
+	if found {
+		old := sh.slots[i].e.r.(*record[T])
+		sh.mu.Unlock()
+		return old // lost a race with another creator
 	}
-	if sh.m == nil {
-		sh.m = make(map[uint64]regNode)
-	}
-	sh.m[r.hash] = n
-	sh.size.added(len(sh.m))
+	sh.insertAt(i, r.hash, regEntry{r})
 	sh.mu.Unlock()
 	runtime.AddCleanup(obj, (*record[T]).cleanup, r)
 	return r
 }
 
-// unregister removes r from the registry. It removes r itself, never a
-// newer record that reused the slot.
+// unregister removes r, whose hash is h, from the registry: r itself,
+// never a newer record for an object at the same address.
 func unregister(r anyRecord, h uint64) {
-	sh := &registry[h%uint64(len(registry))]
-	sh.mu.Lock()
-	defer sh.mu.Unlock()
-	n, ok := sh.m[h]
-	if !ok {
-		return
+	sh := registryFor(h).lock(h)
+	if i := sh.find(h, regQuery{r: r}); i >= 0 {
+		sh.remove(i)
 	}
-	var kept []anyRecord
-	for p := &n; p != nil; p = p.next {
-		if p.r != r {
-			kept = append(kept, p.r)
-		}
-	}
-	if len(kept) == 0 {
-		delete(sh.m, h)
-		sh.m = shrink(sh.m, &sh.size)
-		return
-	}
-	var rebuilt *regNode
-	for i := len(kept) - 1; i > 0; i-- {
-		rebuilt = &regNode{r: kept[i], next: rebuilt}
-	}
-	sh.m[h] = regNode{r: kept[0], next: rebuilt}
+	sh.mu.Unlock()
 }
 
 // allRecords returns every registered record.
 func allRecords() []anyRecord {
 	var all []anyRecord
 	for i := range registry {
-		sh := &registry[i]
-		sh.mu.Lock()
-		for _, n := range sh.m {
-			for p := &n; p != nil; p = p.next {
-				all = append(all, p.r)
+		registry[i].root.Load().each(func(sh *shard[regQuery, regEntry]) bool {
+			for _, s := range sh.slots {
+				if s.hash != 0 {
+					all = append(all, s.e.r)
+				}
 			}
-		}
-		sh.mu.Unlock()
+			return true
+		})
 	}
 	return all
+}
+
+// isFor reports whether q, a *T in an interface, is r's object.
+func (r *record[T]) isFor(q any) bool {
+	p, ok := q.(*T)
+	return ok && r.wp.Value() == p
 }
 
 func (r *record[T]) collected() bool { return r.wp.Value() == nil }

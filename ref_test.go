@@ -259,16 +259,10 @@ func TestConcurrentNewRefOfOneObject(t *testing.T) {
 
 // recordsOf returns the registered records of obj's type for obj.
 func recordsOf[T any](obj *T) []*record[T] {
-	h := hashPtr(obj)
-	sh := &registry[h%uint64(len(registry))]
-	sh.mu.Lock()
-	defer sh.mu.Unlock()
 	var rs []*record[T]
-	if n, ok := sh.m[h]; ok {
-		for p := &n; p != nil; p = p.next {
-			if r, ok := p.r.(*record[T]); ok && r.wp.Value() == obj {
-				rs = append(rs, r)
-			}
+	for _, r := range allRecords() {
+		if r, ok := r.(*record[T]); ok && r.wp.Value() == obj {
+			rs = append(rs, r)
 		}
 	}
 	return rs

@@ -1,10 +1,10 @@
 package weakref
 
 // A shrinker remembers the most entries a Go map has held since it was
-// made. A Go map never gives back the memory of deleted entries, so a
-// registry or a table that once held a million objects would keep that
-// memory after the objects die; shrink copies such a map into one sized
-// for what it holds now.
+// made. A Go map never gives back the memory of deleted entries, so the
+// sweeper's set of tables, after a program made and dropped a million
+// collections, would keep that memory; shrink copies such a map into one
+// sized for what it holds now.
 type shrinker struct{ peak int }
 
 // added records that the map now holds n entries.

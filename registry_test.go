@@ -1,0 +1,69 @@
+package weakref
+
+import (
+	"runtime"
+	"sync/atomic"
+	"testing"
+)
+
+// registryEntries counts the records in the registry.
+func registryEntries() int {
+	n := 0
+	for i := range registry {
+		registry[i].root.Load().each(func(sh *shard[regQuery, regEntry]) bool {
+			n += sh.used
+			return true
+		})
+	}
+	return n
+}
+
+// makeHooked makes n objects, each with a callback Ref and a finalizer
+// that add one to ran, and returns them and the Refs, which must stay
+// alive for their callbacks to run.
+//
+//go:noinline
+func makeHooked(n int, ran *atomic.Int64) ([]*node, []*Ref[node]) {
+	objs := make([]*node, n)
+	refs := make([]*Ref[node], n)
+	for i := range n {
+		objs[i] = newNode(i)
+		refs[i] = NewRefFunc(objs[i], func(*Ref[node]) { ran.Add(1) })
+		NewFinalize(objs[i], func(ran *atomic.Int64) { ran.Add(1) }, ran)
+	}
+	return objs, refs
+}
+
+// A record leaves the registry when it fires, and the registry gives its
+// memory back: after a burst of objects with hooks dies, the live heap is
+// where it was before, with no call on the package but Collect.
+func TestRegistryGivesMemoryBack(t *testing.T) {
+	const n = 200_000 / raceSlowdown
+	base, entries := settledMemory(), registryEntries()
+	var ran atomic.Int64
+	objs, refs := makeHooked(n, &ran)
+	full := memory()
+	if got := registryEntries(); got < entries+n {
+		t.Fatalf("%d records registered for %d live objects, %d before", got, n, entries)
+	}
+	runtime.KeepAlive(objs)
+	objs = nil
+	Collect()
+	if got := ran.Load(); got != 2*n {
+		t.Fatalf("%d hooks ran, want %d", got, 2*n)
+	}
+	if got := registryEntries(); got > entries {
+		t.Fatalf("%d records registered after the objects died, %d before", got, entries)
+	}
+	runtime.KeepAlive(refs)
+	refs = nil
+	after := settledMemory()
+	// The registry keeps its directories, a few words per thousand
+	// records it once held; everything else goes.
+	grown := full.heap - base.heap
+	t.Logf("live heap: %d before, %d with %d records, %d after they died", base.heap, full.heap, n, after.heap)
+	if after.heap > base.heap+grown/50 {
+		t.Errorf("live heap %d after the records died, %d before: %d of the %d bytes they took stayed",
+			after.heap, base.heap, after.heap-base.heap, grown)
+	}
+}
