@@ -78,7 +78,7 @@ func (e floorKey[T]) matches(key *T) bool { return e.key == key }
 func (e floorKey[T]) alive() bool         { return true }
 
 func (m *floorKeyMap[T]) Store(k *T, v int) {
-	h := hashID(k)
+	h := hashPtr(k)
 	if sh := m.t.lock(h); sh != nil {
 		i := sh.find(h, k)
 		if i >= 0 {
@@ -100,7 +100,7 @@ func (m *floorKeyMap[T]) Store(k *T, v int) {
 }
 
 func (m *floorKeyMap[T]) Load(k *T) (int, bool) {
-	h := hashID(k)
+	h := hashPtr(k)
 	sh := m.t.lock(h)
 	if sh == nil {
 		return 0, false

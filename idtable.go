@@ -29,15 +29,13 @@ func (e idEntry[K, V]) matches(key *K) bool { return e.wp.Value() == key }
 
 func (e idEntry[K, V]) alive() bool { return e.wp.Value() != nil }
 
-func hashID[K any](key *K) uint64 { return hashPtr(key) }
-
 // lockKey returns key's hash and its shard, locked, or a nil shard if
 // key is nil or the table was never written to: then key has no entry.
 func (t *idTable[K, V]) lockKey(key *K) (uint64, *shard[*K, idEntry[K, V]]) {
 	if key == nil {
 		return 0, nil
 	}
-	h := hashID(key)
+	h := hashPtr(key)
 	return h, t.entries.lock(h)
 }
 
@@ -82,7 +80,7 @@ func (t *idTable[K, V]) update(key *K, f func(cur V) (V, bool)) (ok bool) {
 	if key == nil {
 		return false
 	}
-	return t.updateHash(hashID(key), key, f)
+	return t.updateHash(hashPtr(key), key, f)
 }
 
 // updateHash is update for a key whose hash is h.
@@ -113,7 +111,7 @@ func apply[K, V any](sh *shard[*K, idEntry[K, V]], i int, key *K, f func(cur V) 
 // is absent, store adds val and returns loaded false. A store whose key
 // is present never calls weak.Make. key must not be nil.
 func (t *idTable[K, V]) store(key *K, val V, f func(cur V) (V, bool)) (loaded bool) {
-	h := hashID(key)
+	h := hashPtr(key)
 	if t.updateHash(h, key, f) {
 		return true
 	}

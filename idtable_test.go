@@ -23,7 +23,7 @@ func deadPointer(t *testing.T) weak.Pointer[node] {
 func TestIDTableSkipsADeadEntryWithTheSameHash(t *testing.T) {
 	var it idTable[node, int]
 	key := newNode(1)
-	h := hashID(key)
+	h := hashPtr(key)
 	dead := deadPointer(t)
 	for _, order := range []string{"dead first", "dead second"} {
 		t.Run(order, func(t *testing.T) {
@@ -65,7 +65,7 @@ func TestIDTableSkipsADeadEntryWithTheSameHash(t *testing.T) {
 func TestIDTableSweepKeepsTheLiveTwin(t *testing.T) {
 	var it idTable[node, int]
 	key := newNode(1)
-	h := hashID(key)
+	h := hashPtr(key)
 	sh := it.entries.lockForWrite(h)
 	sh.insert(h, idEntry[node, int]{0, deadPointer(t)})
 	sh.insert(h, idEntry[node, int]{1, weak.Make(key)})

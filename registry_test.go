@@ -7,16 +7,7 @@ import (
 )
 
 // registryEntries counts the records in the registry.
-func registryEntries() int {
-	n := 0
-	for i := range registry {
-		registry[i].root.Load().each(func(sh *shard[regQuery, regEntry]) bool {
-			n += sh.used
-			return true
-		})
-	}
-	return n
-}
+func registryEntries() int { return len(allRecords()) }
 
 // makeHooked makes n objects, each with a callback Ref and a finalizer
 // that add one to ran, and returns them and the Refs, which must stay
