@@ -40,7 +40,7 @@ func godebugPositive(godebug, key string) bool {
 // alive until obj dies, obj gains a cleanup per call, and the runtime's
 // check walks the heap once per cleanup at every collection. Call it once
 // per stored value, not per operation. (Callbacks of Refs and Proxies do
-// not need it: see callbackHook.)
+// not need it: see heldCallbackHook.)
 //
 // a is boxed, so that a == obj is reported, like any other a that reaches
 // obj, instead of making AddCleanup panic.

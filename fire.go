@@ -45,7 +45,7 @@ func (r *record[T]) takeHooks(calls []call) []call {
 			calls = append(calls, c)
 		}
 	}
-	r.hooks = nil
+	r.hooks, r.one = nil, [1]hook{}
 	if r.done == nil {
 		r.done = closed
 	} else {

@@ -58,9 +58,9 @@ func newWithCallback[T, H any, P handleOf[T, H]](fn string, obj *T, callback fun
 	rec := recordFor(obj)
 	h := new(H)
 	*P(h).core() = handle[T, H]{wp: rec.wp, rec: rec, callback: callback}
-	k := callbackHook[T, H, P]{wp: weak.Make(h)}
+	var k hook = callbackHook[T, H, P]{weak.Make(h)}
 	if checkFinalizers {
-		k.held = callback
+		k = heldCallbackHook[T, H, P]{k.(callbackHook[T, H, P]), callback}
 	}
 	rec.addHook(obj, k)
 	return h
@@ -90,14 +90,24 @@ func (h *handle[T, H]) equal(other *handle[T, H]) bool {
 // Ref or Proxy weakly, so that the program can drop it, and then the
 // callback is not called, as in Python.
 //
-// The runtime's checkfinalizers looks for an object reachable from its
-// cleanup's argument, here the record, and so would not see a callback
-// that reaches its object through the weakly held Ref. When the check is
-// on, held holds the callback strongly as well, until a prune drops the
-// hook of a collected Ref, so that the runtime reports that mistake
-// without a cleanup per Ref; when it is off, held is nil.
+// It is a single weak pointer, which an interface holds without boxing
+// it: adding the hook to a record allocates nothing beyond the Ref's own
+// weak handle. A live callback Ref is then one object fewer for every
+// collection to mark.
 type callbackHook[T, H any, P handleOf[T, H]] struct {
-	wp   weak.Pointer[H]
+	wp weak.Pointer[H]
+}
+
+// heldCallbackHook is the hook of a callback Ref or Proxy made while
+// GODEBUG=checkfinalizers=1 is on. The runtime's check looks for an object
+// reachable from its cleanup's argument, here the record, and so would not
+// see a callback that reaches its object through the weakly held Ref.
+// This hook holds the callback strongly as well, until a prune drops the
+// hook of a collected Ref, so that the runtime reports that mistake
+// without a cleanup per Ref. It costs an allocation, and so only programs
+// that ask for the check pay it.
+type heldCallbackHook[T, H any, P handleOf[T, H]] struct {
+	callbackHook[T, H, P]
 	held func(*H)
 }
 

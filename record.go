@@ -35,9 +35,10 @@ type record[T any] struct {
 	mu     sync.Mutex
 	ref    weak.Pointer[Ref[T]]   // the shared Ref
 	proxy  weak.Pointer[Proxy[T]] // the shared Proxy
-	hooks  []hook                 // oldest first
-	added  int                    // hooks added since the last prune check
-	kept   int                    // hooks kept by the last prune
+	hooks  []hook                 // oldest first; in one, or on the heap
+	one    [1]hook                // hooks' storage for the first hook; zero once hooks moves
+	added  int32                  // hooks added since the last prune check
+	kept   int32                  // hooks kept by the last prune
 	pruned uint64                 // gcCycles at the last prune
 	done   chan struct{}          // closed when fired; made on demand
 }
@@ -230,7 +231,13 @@ func (r *record[T]) addHook(obj *T, h hook) {
 			r.prune()
 		}
 	}
+	if r.hooks == nil {
+		r.hooks = r.one[:0]
+	}
 	r.hooks = append(r.hooks, h)
+	if cap(r.hooks) > len(r.one) {
+		r.one = [1]hook{} // hooks moved to the heap: hold each hook once
+	}
 	runtime.KeepAlive(obj)
 }
 
@@ -243,7 +250,7 @@ func (r *record[T]) prune() {
 	if len(r.hooks) < cap(r.hooks)/4 {
 		r.hooks = slices.Clone(r.hooks)
 	}
-	r.kept = len(r.hooks)
+	r.kept = int32(min(len(r.hooks), 1<<30))
 }
 
 // closed is a closed channel, handed out by Done once an object is gone.

@@ -4,6 +4,7 @@ import (
 	"runtime"
 	"sync/atomic"
 	"testing"
+	"weak"
 )
 
 // registryEntries counts the records in the registry.
@@ -62,4 +63,39 @@ func TestRegistryGivesMemoryBack(t *testing.T) {
 		t.Errorf("live heap %d after the records died, %d before: %d of the %d bytes they took stayed",
 			after.heap, base.heap, after.heap-base.heap, grown)
 	}
+}
+
+// A record keeps its first hook in place, and holds each hook once: a
+// finalizer detached after the hooks outgrew that place, and then pruned,
+// lets its arguments go.
+func TestPruneLetsDetachedFinalizersGo(t *testing.T) {
+	o := newNode(1)
+	for _, hooks := range []int{1, 2, 3} {
+		arg := newNode(2)
+		argGone := weak.Make(arg)
+		fs := make([]*Finalize, hooks)
+		fs[0] = NewFinalize(o, func(*node) {}, arg)
+		for i := 1; i < hooks; i++ {
+			fs[i] = NewFinalize(o, func(int) {}, i)
+		}
+		arg = nil
+		fs[0].Detach()
+		fs[0] = nil
+		rec := recordFor(o)
+		rec.mu.Lock()
+		rec.prune()
+		kept := len(rec.hooks)
+		rec.mu.Unlock()
+		runtime.GC()
+		if argGone.Value() != nil {
+			t.Errorf("%d hooks: a detached finalizer's argument lives after a prune", hooks)
+		}
+		if kept != hooks-1 {
+			t.Errorf("%d hooks: a prune kept %d, want %d", hooks, kept, hooks-1)
+		}
+		for _, f := range fs[1:] {
+			f.Detach()
+		}
+	}
+	runtime.KeepAlive(o)
 }
