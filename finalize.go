@@ -71,8 +71,10 @@ func (f *Finalize) take() (call, bool) {
 	if f.killed.Load() {
 		return call{}, false
 	}
-	return call{run: f.turn, what: "finalizer"}, true
+	return call{r: f, what: "finalizer"}, true
 }
+
+func (f *Finalize) runTaken(any) bool { return f.turn() }
 
 // turn runs f if it is still alive, and reports whether it did. kill
 // decides the race with Call, Detach, Shutdown and other fires.

@@ -24,16 +24,29 @@ func (r *record[T]) fire() int {
 // hooksRun counts the callbacks and finalizers run by fire, for Collect.
 var hooksRun atomic.Uint64
 
-// A call is what a hook does when its object dies.
+// A call is what a hook does when its object dies: a runner and what it
+// runs with. It holds both as interfaces of pointers rather than as a
+// closure over them, so that taking a hook allocates nothing: a closure
+// returned by take would escape to the heap, one allocation per callback
+// in every death.
 type call struct {
-	// run runs the hook and reports whether it did: a finalizer that was
-	// called or detached since it was taken does nothing.
-	run func() bool
+	r   runner
+	arg any // the callback a callback Ref or Proxy had when it was taken
 	// what names the hook in a report of its panic, as in "finalizer";
 	// the object's type is added only then, to keep formatting off the
 	// path of every callback.
 	what string
 }
+
+// A runner is a Ref or Proxy whose callback was taken, or a finalizer.
+type runner interface {
+	// runTaken runs the hook, given the call's arg, and reports whether
+	// it did: a finalizer that was called or detached since it was taken
+	// does nothing.
+	runTaken(arg any) bool
+}
+
+func (c call) run() bool { return c.r.runTaken(c.arg) }
 
 // takeHooks empties r, closes its done channel and appends the calls due
 // to calls, newest first.

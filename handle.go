@@ -23,6 +23,8 @@ type handleOf[T, H any] interface {
 	shared(rec *record[T]) *weak.Pointer[H]
 	// what names a callback of this type in reports of its panics.
 	what() string
+	// runTaken calls arg, the callback taken from the Ref or Proxy, on it.
+	runner
 }
 
 // newShared returns obj's shared Ref or Proxy, and makes it if obj has
@@ -125,7 +127,7 @@ func (k callbackHook[T, H, P]) take() (call, bool) {
 		return call{}, false
 	}
 	c.callback = nil
-	return call{run: func() bool { cb(h); return true }, what: P(nil).what()}, true
+	return call{r: P(h), arg: cb, what: P(nil).what()}, true
 }
 
 func (k callbackHook[T, H, P]) dead() bool { return k.wp.Value() == nil }

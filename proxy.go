@@ -23,6 +23,7 @@ type Proxy[T any] struct {
 func (p *Proxy[T]) core() *handle[T, Proxy[T]]                  { return &p.h }
 func (*Proxy[T]) shared(rec *record[T]) *weak.Pointer[Proxy[T]] { return &rec.proxy }
 func (*Proxy[T]) what() string                                  { return "weakref proxy callback" }
+func (p *Proxy[T]) runTaken(cb any) bool                        { cb.(func(*Proxy[T]))(p); return true }
 
 // NewProxy returns a weak proxy for obj with no callback, shared like
 // [NewRef]'s Ref: NewProxy(o) == NewProxy(o) while that Proxy lives. It

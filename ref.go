@@ -25,6 +25,7 @@ type Ref[T any] struct {
 func (r *Ref[T]) core() *handle[T, Ref[T]]                  { return &r.h }
 func (*Ref[T]) shared(rec *record[T]) *weak.Pointer[Ref[T]] { return &rec.ref }
 func (*Ref[T]) what() string                                { return "weakref callback" }
+func (r *Ref[T]) runTaken(cb any) bool                      { cb.(func(*Ref[T]))(r); return true }
 
 // NewRef returns a weak reference to obj with no callback. Like Python, it
 // returns the same *Ref for the same object while that Ref is alive, so
