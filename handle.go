@@ -60,11 +60,12 @@ func newWithCallback[T, H any, P handleOf[T, H]](fn string, obj *T, callback fun
 	rec := recordFor(obj)
 	h := new(H)
 	*P(h).core() = handle[T, H]{wp: rec.wp, rec: rec, callback: callback}
-	var k hook = callbackHook[T, H, P]{weak.Make(h)}
+	k := callbackHook[T, H, P]{weak.Make(h)}
 	if checkFinalizers {
-		k = heldCallbackHook[T, H, P]{k.(callbackHook[T, H, P]), callback}
+		rec.addHook(obj, heldCallbackHook[T, H, P]{k, callback})
+	} else {
+		rec.addHook(obj, k)
 	}
-	rec.addHook(obj, k)
 	return h
 }
 

@@ -26,12 +26,7 @@ func TestLeaks(t *testing.T) {
 	// called or detached.
 	pruned := func() {
 		runtime.GC()
-		rec := recordFor(long)
-		rec.mu.Lock()
-		rec.prune()
-		hooks := len(rec.hooks)
-		rec.mu.Unlock()
-		if hooks != 0 {
+		if hooks := pruneHooks(long); hooks != 0 {
 			t.Fatalf("the record keeps %d hooks after a prune, want 0", hooks)
 		}
 	}

@@ -65,12 +65,22 @@ func TestRegistryGivesMemoryBack(t *testing.T) {
 	}
 }
 
+// pruneHooks prunes obj's record and returns how many hooks it kept.
+func pruneHooks[T any](obj *T) int {
+	rec := recordFor(obj)
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	rec.prune()
+	return len(rec.hooks)
+}
+
 // A record keeps its first hook in place, and holds each hook once: a
 // finalizer detached after the hooks outgrew that place, and then pruned,
-// lets its arguments go.
+// lets its arguments go. Each case has an object of its own, so that its
+// hooks start in the record.
 func TestPruneLetsDetachedFinalizersGo(t *testing.T) {
-	o := newNode(1)
 	for _, hooks := range []int{1, 2, 3} {
+		o := newNode(1)
 		arg := newNode(2)
 		argGone := weak.Make(arg)
 		fs := make([]*Finalize, hooks)
@@ -81,11 +91,7 @@ func TestPruneLetsDetachedFinalizersGo(t *testing.T) {
 		arg = nil
 		fs[0].Detach()
 		fs[0] = nil
-		rec := recordFor(o)
-		rec.mu.Lock()
-		rec.prune()
-		kept := len(rec.hooks)
-		rec.mu.Unlock()
+		kept := pruneHooks(o)
 		runtime.GC()
 		if argGone.Value() != nil {
 			t.Errorf("%d hooks: a detached finalizer's argument lives after a prune", hooks)
@@ -96,6 +102,6 @@ func TestPruneLetsDetachedFinalizersGo(t *testing.T) {
 		for _, f := range fs[1:] {
 			f.Detach()
 		}
+		runtime.KeepAlive(o)
 	}
-	runtime.KeepAlive(o)
 }
