@@ -129,6 +129,10 @@ func TestIdleKeyMapAndSetGiveMemoryBack(t *testing.T) {
 		ws.Add(keys[i])
 	}
 	full := int64(memory().heap) - int64(base.heap)
+	// Keep the keys through that measurement: unused after it, they would
+	// die in its collections, and a sweep could reclaim their entries too
+	// (CI once measured the full maps as 105 KB that way).
+	runtime.KeepAlive(keys)
 	keys = nil
 	for range 3 {
 		sweepAfterGC(t)
