@@ -116,3 +116,55 @@ func (m *floorKeyMap[T]) Load(k *T) (int, bool) {
 	}
 	return e.v, true
 }
+
+// floorRef is the least a weak reference can be: a heap object holding
+// the object's weak pointer, which the program keeps and drops. It is
+// padded to the size of a Ref (the weak pointer, the record and the
+// callback), because weak.Make's cost grows with the number of weak
+// handles in the object's span: a smaller reference packs more of them
+// into each span and is slower to make, not faster (BENCHMARKS.md).
+type floorRef[T any] struct {
+	wp weak.Pointer[T]
+	_  [2]uintptr
+}
+
+// floorRefs is the floor for NewRef: the same table holding each object's
+// shared reference weakly, as NewRef(o) == NewRef(o) requires while the
+// reference lives, with the object as its key held strongly. A new object
+// costs the lookup, weak.Make of the object, the reference, weak.Make of
+// the reference, and the insert.
+type floorRefs[T any] struct {
+	t table[*T, floorRefEntry[T]]
+}
+
+type floorRefEntry[T any] struct {
+	key *T
+	ref weak.Pointer[floorRef[T]]
+}
+
+func (e floorRefEntry[T]) matches(key *T) bool { return e.key == key }
+func (e floorRefEntry[T]) alive() bool         { return true }
+
+func (m *floorRefs[T]) New(obj *T) *floorRef[T] {
+	h := hashPtr(obj)
+	if sh := m.t.lock(h); sh != nil {
+		var ref *floorRef[T]
+		if i := sh.find(h, obj); i >= 0 {
+			ref = sh.slots[i].e.ref.Value()
+		}
+		sh.mu.Unlock()
+		if ref != nil {
+			return ref
+		}
+	}
+	ref := &floorRef[T]{wp: weak.Make(obj)}
+	wr := weak.Make(ref)
+	sh := m.t.lockForWrite(h)
+	if i, found := sh.slotFor(h, obj); found {
+		sh.slots[i].e.ref = wr
+	} else {
+		sh.insertAt(i, h, floorRefEntry[T]{obj, wr})
+	}
+	sh.mu.Unlock()
+	return ref
+}

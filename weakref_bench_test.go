@@ -582,6 +582,21 @@ func BenchmarkCore(b *testing.B) {
 			runtime.AddCleanup(o, func(int) {}, 0)
 		})
 	})
+	b.Run("op=New/impl=floor:Ref", func(b *testing.B) {
+		var m floorRefs[obj16]
+		held := make([]*floorRef[obj16], 0, benchEntries)
+		eachNew(b, func(_ int, o *obj16) { held = append(held, m.New(o)) })
+	})
+	// A callback reference needs the object's cleanup to hold it weakly:
+	// its callback runs only while the program keeps it, as in Python.
+	b.Run("op=New/impl=floor:RefFunc", func(b *testing.B) {
+		held := make([]*floorRef[obj16], 0, benchEntries)
+		eachNew(b, func(_ int, o *obj16) {
+			ref := &floorRef[obj16]{wp: weak.Make(o)}
+			runtime.AddCleanup(o, floorCallback, weak.Make(ref))
+			held = append(held, ref)
+		})
+	})
 	refs := make([]*Ref[obj16], 0, benchEntries) // Refs live, as the caller would keep them
 	b.Run("op=New/impl=NewRef", func(b *testing.B) {
 		eachNew(b, func(_ int, o *obj16) { refs = append(refs, NewRef(o)) })
@@ -642,6 +657,20 @@ func BenchmarkCore(b *testing.B) {
 			i += stride
 		}
 	})
+	// The floor of a cold Value through a reference the program holds by
+	// pointer: the reference is one more cache miss than a weak.Pointer
+	// stored in the slice itself.
+	frefs := make([]*floorRef[obj16], len(objs))
+	for i, wp := range wps {
+		frefs[i] = &floorRef[obj16]{wp: wp}
+	}
+	b.Run("op=Value/impl=floor:Ref", func(b *testing.B) {
+		i := 0
+		for b.Loop() {
+			sink16 = frefs[i%benchEntries].wp.Value()
+			i += stride
+		}
+	})
 	b.Run("op=Value/impl=Ref", func(b *testing.B) {
 		i := 0
 		for b.Loop() {
@@ -650,6 +679,58 @@ func BenchmarkCore(b *testing.B) {
 		}
 	})
 	runtime.KeepAlive(objs)
+}
+
+// floorCallback is the callback of floor:RefFunc: it runs only if its
+// reference still lives.
+func floorCallback(wr weak.Pointer[floorRef[obj16]]) {
+	if ref := wr.Value(); ref != nil {
+		sink16 = ref.wp.Value()
+	}
+}
+
+// BenchmarkRefMemory reports the bytes, heap and the runtime's records,
+// that a live reference to each of 1,000,000 objects costs. Run each
+// implementation in its own process, as BenchmarkMemory says.
+func BenchmarkRefMemory(b *testing.B) {
+	b.Run("impl=weak.Make", func(b *testing.B) {
+		memoryPerEntry(b, func(objs []*obj16) any {
+			wps := make([]weak.Pointer[obj16], len(objs))
+			for i, o := range objs {
+				wps[i] = weak.Make(o)
+			}
+			return wps
+		})
+	})
+	b.Run("impl=floor:Ref", func(b *testing.B) {
+		memoryPerEntry(b, func(objs []*obj16) any {
+			var m floorRefs[obj16]
+			refs := make([]*floorRef[obj16], len(objs))
+			for i, o := range objs {
+				refs[i] = m.New(o)
+			}
+			return refs
+		})
+	})
+	b.Run("impl=NewRef", func(b *testing.B) {
+		memoryPerEntry(b, func(objs []*obj16) any {
+			refs := make([]*Ref[obj16], len(objs))
+			for i, o := range objs {
+				refs[i] = NewRef(o)
+			}
+			return refs
+		})
+	})
+	b.Run("impl=NewRefFunc", func(b *testing.B) {
+		cb := func(*Ref[obj16]) {}
+		memoryPerEntry(b, func(objs []*obj16) any {
+			refs := make([]*Ref[obj16], len(objs))
+			for i, o := range objs {
+				refs[i] = NewRefFunc(o, cb)
+			}
+			return refs
+		})
+	})
 }
 
 // BenchmarkRefChurn creates and drops callback Refs to one long-lived
