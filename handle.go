@@ -8,8 +8,8 @@ import "weak"
 // object out, so everything else is written once, here.
 type handle[T, H any] struct {
 	wp       weak.Pointer[T] // rec.wp, copied to save a memory access per Value
-	rec      *record[T]
-	callback func(*H) // guarded by rec.mu; nil once taken to run
+	rec      *record[T]      // nil in a shared Ref made while its object had no record
+	callback func(*H)        // guarded by rec.mu; nil once taken to run
 }
 
 // handleOf is satisfied by *Ref[T] and *Proxy[T], which lets one function
@@ -34,7 +34,12 @@ func newShared[T, H any, P handleOf[T, H]](fn string, obj *T) *H {
 	if obj == nil {
 		panic(notReferenceable(fn))
 	}
-	rec := recordFor(obj)
+	return sharedOn[T, H, P](recordFor(obj))
+}
+
+// sharedOn returns the shared Ref or Proxy that rec holds, and makes it if
+// there is none or the program dropped it.
+func sharedOn[T, H any, P handleOf[T, H]](rec *record[T]) *H {
 	rec.mu.Lock()
 	defer rec.mu.Unlock()
 	slot := P(nil).shared(rec)
@@ -72,6 +77,9 @@ func newWithCallback[T, H any, P handleOf[T, H]](fn string, obj *T, callback fun
 func (h *handle[T, H]) alive() bool { return h.wp.Value() != nil }
 
 func (h *handle[T, H]) getCallback() func(*H) {
+	if h.rec == nil {
+		return nil // a shared Ref made without a record has no callback
+	}
 	h.rec.mu.Lock()
 	defer h.rec.mu.Unlock()
 	return h.callback

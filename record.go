@@ -10,9 +10,11 @@ import (
 	"weak"
 )
 
-// A record is everything this package knows about one object: its weak
-// pointer, the shared Ref and Proxy, and the hooks (callback Refs, callback
-// Proxies and finalizers) to run when it dies.
+// A record is everything this package knows about one object that has
+// something to run or report when it dies: its weak pointer, the shared
+// Ref and Proxy, and the hooks (callback Refs, callback Proxies and
+// finalizers). An object whose only reference is its shared Ref has no
+// record (see sharedRef).
 //
 // An object has at most one record per static type, found through the
 // registry by the object's hash, and exactly one runtime cleanup however
@@ -70,8 +72,7 @@ type anyRecord interface {
 	typeName() string
 	// appendFinalizers appends the finalizers among the object's hooks.
 	appendFinalizers([]*Finalize) []*Finalize
-	// isFor reports whether q, a *T in an interface, is the object.
-	isFor(q any) bool
+	registered
 }
 
 // registry maps objects to their records. It is this package's hash
@@ -79,11 +80,12 @@ type anyRecord interface {
 // table itself does not use, so that concurrent NewRef calls on different
 // objects seldom share a shard lock, even while each table is one shard.
 //
-// A record enters the registry when its object gets its first Ref, Proxy
-// or finalizer, and leaves it when it fires. Its entry never dies in a
-// sweep (see regEntry.alive), so the registry is not the sweeper's: its
-// roots exist from the start, and only the tables that a collection
-// creates register with the sweeper.
+// A record enters the registry when its object gets its first callback
+// Ref, Proxy or finalizer, or Done is called, and leaves it when it fires.
+// An object whose only reference is its shared Ref has no record: its
+// entry is that Ref (a sharedRef), which the sweeper removes once the Ref
+// or the object is gone. The registry's roots exist from the start; they
+// join the sweeper with the first sharedRef (see sweepRegistry).
 var registry [64]table[regQuery, regEntry]
 
 func init() {
@@ -95,7 +97,17 @@ func init() {
 // regEntry is a registry entry. Two entries share a hash only when they
 // are for the same address: a dead object and a newer one at its
 // address, or the same object seen through two static types.
-type regEntry struct{ r anyRecord }
+type regEntry struct{ v registered }
+
+// registered is what the registry holds for an object: a *record[T] or a
+// sharedRef[T].
+type registered interface {
+	// isFor reports whether q, a *T in an interface, is the object.
+	isFor(q any) bool
+	// swept reports whether a sweep may remove the entry. It may resolve
+	// weak pointers.
+	swept() bool
+}
 
 // A regQuery finds a record: by its object, a *T in an interface, for
 // NewRef and its kin, or by the record itself, for fire, whose object is
@@ -107,16 +119,18 @@ type regQuery struct {
 
 func (e regEntry) matches(q regQuery) bool {
 	if q.r != nil {
-		return e.r == q.r
+		return e.v == q.r
 	}
-	return e.r.isFor(q.obj)
+	return e.v.isFor(q.obj)
 }
 
-// alive reports true: a record leaves the registry only when it fires,
+func (e regEntry) alive() bool { return !e.v.swept() }
+
+// swept reports false: a record leaves the registry only when it fires,
 // which removes it, and never in a sweep. An unfired record whose object
-// died still has hooks to run, and a sweep that resolved the record's weak
-// pointer would cost a cache miss per record in every collection.
-func (regEntry) alive() bool { return true }
+// died still has hooks to run, and reading the record would cost a cache
+// miss per record in every sweep.
+func (*record[T]) swept() bool { return false }
 
 // registryFor returns the table that holds the records of hash h. The
 // table's shards use the low 32 bits and the top bits of h; the bits above
@@ -134,20 +148,27 @@ func hashPtr[T any](p *T) uint64 {
 	return hashOf(maphash.Comparable(seed, p))
 }
 
-// existingRecord returns obj's record, or nil if it has none.
-func existingRecord[T any](obj *T) *record[T] {
+// registeredFor returns obj's registry entry, or nil if it has none.
+func registeredFor[T any](obj *T) registered {
 	h := hashPtr(obj)
 	sh := registryFor(h).lock(h)
-	var r *record[T]
+	var v registered
 	if i := sh.find(h, regQuery{obj: obj}); i >= 0 {
-		r = sh.slots[i].e.r.(*record[T])
+		v = sh.slots[i].e.v
 	}
 	sh.mu.Unlock()
+	return v
+}
+
+// existingRecord returns obj's record, or nil if it has none.
+func existingRecord[T any](obj *T) *record[T] {
+	r, _ := registeredFor(obj).(*record[T])
 	return r
 }
 
 // recordFor returns obj's record, creating it and its runtime cleanup if
-// obj has none. obj must not be nil.
+// obj has none. A new record takes over obj's shared Ref, if it has one.
+// obj must not be nil.
 func recordFor[T any](obj *T) *record[T] {
 	if r := existingRecord(obj); r != nil {
 		return r
@@ -158,11 +179,17 @@ func recordFor[T any](obj *T) *record[T] {
 	sh := registryFor(r.hash).lockForWrite(r.hash)
 	i, found := sh.slotFor(r.hash, regQuery{obj: obj})
 	if found {
-		old := sh.slots[i].e.r.(*record[T])
-		sh.mu.Unlock()
-		return old // lost a race with another creator
+		switch v := sh.slots[i].e.v.(type) {
+		case *record[T]:
+			sh.mu.Unlock()
+			return v // lost a race with another creator
+		case sharedRef[T]:
+			r.ref = v.ref
+		}
+		sh.slots[i].e = regEntry{r}
+	} else {
+		sh.insertAt(i, r.hash, regEntry{r})
 	}
-	sh.insertAt(i, r.hash, regEntry{r})
 	sh.mu.Unlock()
 	runtime.AddCleanup(obj, (*record[T]).cleanup, r)
 	return r
@@ -184,8 +211,8 @@ func allRecords() []anyRecord {
 	for i := range registry {
 		registry[i].root.Load().each(func(sh *shard[regQuery, regEntry]) bool {
 			for _, s := range sh.slots {
-				if s.hash != 0 {
-					all = append(all, s.e.r)
+				if r, ok := s.e.v.(anyRecord); ok && s.hash != 0 {
+					all = append(all, r)
 				}
 			}
 			return true

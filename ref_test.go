@@ -227,8 +227,8 @@ func TestNilObjectsPanic(t *testing.T) {
 	}
 }
 
-// Concurrent NewRef calls on one object must agree on one Ref and create
-// one record.
+// Concurrent NewRef calls on one object must agree on one Ref and make
+// one registry entry, which is not a record.
 func TestConcurrentNewRefOfOneObject(t *testing.T) {
 	for range 50 {
 		o := newNode(1)
@@ -251,10 +251,28 @@ func TestConcurrentNewRefOfOneObject(t *testing.T) {
 				t.Fatal("concurrent NewRef returned different Refs")
 			}
 		}
-		if got := len(recordsOf(o)); got != 1 {
-			t.Fatalf("%d records for one object, want 1", got)
+		if got := entriesOf(o); len(got) != 1 {
+			t.Fatalf("%d registry entries for one object, want 1", len(got))
+		} else if _, ok := got[0].(sharedRef[node]); !ok {
+			t.Fatalf("the entry is a %T, want a sharedRef: a plain Ref needs no record", got[0])
 		}
 	}
+}
+
+// entriesOf returns the registry entries of obj's type for obj.
+func entriesOf[T any](obj *T) []registered {
+	var vs []registered
+	for i := range registry {
+		registry[i].root.Load().each(func(sh *shard[regQuery, regEntry]) bool {
+			for _, s := range sh.slots {
+				if s.hash != 0 && s.e.v.isFor(obj) {
+					vs = append(vs, s.e.v)
+				}
+			}
+			return true
+		})
+	}
+	return vs
 }
 
 // recordsOf returns the registered records of obj's type for obj.

@@ -104,6 +104,12 @@ func (r *tableRoot[Q, E]) sweepAll(c uint64) int { return r.sweepAside(c) }
 // objects live (CPython bpo-38006), and the sweeper never resolves a weak
 // pointer to a table, which could keep a dropped one alive.
 func register[Q any, E entry[Q]](t *table[Q, E], r *tableRoot[Q, E]) {
+	watch(r)
+	runtime.AddCleanup(t, forgetTable, sweepable(r))
+}
+
+// watch adds r to the sweeper, for good unless forgetTable removes it.
+func watch(r sweepable) {
 	sweeper.mu.Lock()
 	if sweeper.tables == nil {
 		sweeper.tables = make(map[sweepable]struct{})
@@ -118,7 +124,6 @@ func register[Q any, E entry[Q]](t *table[Q, E], r *tableRoot[Q, E]) {
 		arm(true)
 	}
 	sweeper.mu.Unlock()
-	runtime.AddCleanup(t, forgetTable, sweepable(r))
 }
 
 // forgetTable removes a collected collection's table from the sweeper.

@@ -203,10 +203,7 @@ func GetWeakRefCount[T any](obj *T) int {
 	if obj == nil {
 		return 0
 	}
-	if r := existingRecord(obj); r != nil {
-		return len(r.weakRefs())
-	}
-	return 0
+	return len(weakRefsOf(obj))
 }
 
 // GetWeakRefs returns the live [*Ref] and [*Proxy] values of this package
@@ -217,8 +214,18 @@ func GetWeakRefs[T any](obj *T) []any {
 	if obj == nil {
 		return nil
 	}
-	if r := existingRecord(obj); r != nil {
-		return r.weakRefs()
+	return weakRefsOf(obj)
+}
+
+// weakRefsOf returns GetWeakRefs(obj) for a non-nil obj.
+func weakRefsOf[T any](obj *T) []any {
+	switch v := registeredFor(obj).(type) {
+	case *record[T]:
+		return v.weakRefs()
+	case sharedRef[T]:
+		if ref := v.get(obj); ref != nil {
+			return []any{ref}
+		}
 	}
 	return nil
 }
