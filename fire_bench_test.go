@@ -68,6 +68,12 @@ func BenchmarkCallbacks(b *testing.B) {
 			}, weak.Make(ref))
 			return ref
 		}},
+		// The floor for this package's callbacks: the same, plus the
+		// index that finds an object's references (GetWeakRefs, Collect),
+		// which each death updates.
+		{"floor:RefFunc", func(o *node, ran *atomic.Int64) any {
+			return callbackFloor.New(o, func(*floorRef[node]) { ran.Add(1) })
+		}},
 		{"NewRefFunc", func(o *node, ran *atomic.Int64) any {
 			return NewRefFunc(o, func(*Ref[node]) { ran.Add(1) })
 		}},
@@ -78,7 +84,7 @@ func BenchmarkCallbacks(b *testing.B) {
 	}
 	for _, mode := range []string{"gc", "Collect"} {
 		for _, im := range impls {
-			if mode == "Collect" && strings.HasPrefix(im.name, "AddCleanup") {
+			if mode == "Collect" && !strings.HasPrefix(im.name, "New") {
 				continue // Collect does not run the runtime's own cleanups
 			}
 			b.Run("mode="+mode+"/impl="+im.name, func(b *testing.B) {
@@ -119,3 +125,6 @@ func BenchmarkCallbacks(b *testing.B) {
 		}
 	}
 }
+
+// callbackFloor is the index of BenchmarkCallbacks' floor:RefFunc.
+var callbackFloor floorHooks[node]

@@ -1,6 +1,9 @@
 package weakref
 
-import "weak"
+import (
+	"runtime"
+	"weak"
+)
 
 // The floors are what a weak map on this package's tables cannot beat:
 // the same table with nothing to sweep, whose lookups compare keys
@@ -158,7 +161,11 @@ func (m *floorRefs[T]) New(obj *T) *floorRef[T] {
 		}
 	}
 	ref := &floorRef[T]{wp: weak.Make(obj)}
-	wr := weak.Make(ref)
+	m.insert(h, obj, weak.Make(ref))
+	return ref
+}
+
+func (m *floorRefs[T]) insert(h uint64, obj *T, wr weak.Pointer[floorRef[T]]) {
 	sh := m.t.lockForWrite(h)
 	if i, found := sh.slotFor(h, obj); found {
 		sh.slots[i].e.ref = wr
@@ -166,5 +173,52 @@ func (m *floorRefs[T]) New(obj *T) *floorRef[T] {
 		sh.insertAt(i, h, floorRefEntry[T]{obj, wr})
 	}
 	sh.mu.Unlock()
+}
+
+// floorHooks is the floor for callback references (NewRefFunc): a new
+// reference whose callback runs when its object dies, only if the
+// reference still lives, as in Python. The object's cleanup holds the
+// reference weakly. The table is the index that GetWeakRefs and Collect
+// need to find an object's references: an entry goes in when the
+// reference is made and out when its object's cleanup runs. It holds
+// nothing strongly, so objects die as in the library.
+type floorHooks[T any] struct {
+	t table[weak.Pointer[floorRef[T]], floorHook[T]]
+}
+
+type floorHook[T any] struct{ ref weak.Pointer[floorRef[T]] }
+
+func (e floorHook[T]) matches(q weak.Pointer[floorRef[T]]) bool { return e.ref == q }
+func (e floorHook[T]) alive() bool                              { return true }
+
+// floorDeath is what the cleanup of a floorHooks object needs.
+type floorDeath[T any] struct {
+	m    *floorHooks[T]
+	h    uint64
+	ref  weak.Pointer[floorRef[T]]
+	call func(*floorRef[T])
+}
+
+// New returns a reference to obj whose call runs with it when obj dies,
+// if it still lives.
+func (m *floorHooks[T]) New(obj *T, call func(*floorRef[T])) *floorRef[T] {
+	ref := &floorRef[T]{wp: weak.Make(obj)}
+	d := floorDeath[T]{m, hashPtr(obj), weak.Make(ref), call}
+	runtime.AddCleanup(obj, floorDied[T], d)
+	sh := m.t.lockForWrite(d.h)
+	i, _ := sh.slotFor(d.h, d.ref)
+	sh.insertAt(i, d.h, floorHook[T]{d.ref})
+	sh.mu.Unlock()
 	return ref
+}
+
+func floorDied[T any](d floorDeath[T]) {
+	sh := d.m.t.lock(d.h)
+	if i := sh.find(d.h, d.ref); i >= 0 {
+		sh.remove(i)
+	}
+	sh.mu.Unlock()
+	if ref := d.ref.Value(); ref != nil {
+		d.call(ref)
+	}
 }

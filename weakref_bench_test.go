@@ -587,15 +587,11 @@ func BenchmarkCore(b *testing.B) {
 		held := make([]*floorRef[obj16], 0, benchEntries)
 		eachNew(b, func(_ int, o *obj16) { held = append(held, m.New(o)) })
 	})
-	// A callback reference needs the object's cleanup to hold it weakly:
-	// its callback runs only while the program keeps it, as in Python.
 	b.Run("op=New/impl=floor:RefFunc", func(b *testing.B) {
+		var m floorHooks[obj16]
 		held := make([]*floorRef[obj16], 0, benchEntries)
-		eachNew(b, func(_ int, o *obj16) {
-			ref := &floorRef[obj16]{wp: weak.Make(o)}
-			runtime.AddCleanup(o, floorCallback, weak.Make(ref))
-			held = append(held, ref)
-		})
+		call := func(*floorRef[obj16]) {}
+		eachNew(b, func(_ int, o *obj16) { held = append(held, m.New(o, call)) })
 	})
 	refs := make([]*Ref[obj16], 0, benchEntries) // Refs live, as the caller would keep them
 	b.Run("op=New/impl=NewRef", func(b *testing.B) {
@@ -681,14 +677,6 @@ func BenchmarkCore(b *testing.B) {
 	runtime.KeepAlive(objs)
 }
 
-// floorCallback is the callback of floor:RefFunc: it runs only if its
-// reference still lives.
-func floorCallback(wr weak.Pointer[floorRef[obj16]]) {
-	if ref := wr.Value(); ref != nil {
-		sink16 = ref.wp.Value()
-	}
-}
-
 // BenchmarkRefMemory reports the bytes, heap and the runtime's records,
 // that a live reference to each of 1,000,000 objects costs. Run each
 // implementation in its own process, as BenchmarkMemory says.
@@ -709,7 +697,7 @@ func BenchmarkRefMemory(b *testing.B) {
 			for i, o := range objs {
 				refs[i] = m.New(o)
 			}
-			return refs
+			return []any{refs, &m}
 		})
 	})
 	b.Run("impl=NewRef", func(b *testing.B) {
