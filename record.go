@@ -83,9 +83,9 @@ type anyRecord interface {
 // A record enters the registry when its object gets its first callback
 // Ref, Proxy or finalizer, or Done is called, and leaves it when it fires.
 // An object whose only reference is its shared Ref has no record: its
-// entry is that Ref (a sharedRef), which the sweeper removes once the Ref
-// or the object is gone. The registry's roots exist from the start; they
-// join the sweeper with the first sharedRef (see sweepRegistry).
+// entry is that Ref (a sharedRef), which a sweep removes once the Ref is
+// gone. The registry's roots exist from the start; they join the sweeper
+// with the first sharedRef (see sweepRegistry).
 var registry [64]table[regQuery, regEntry]
 
 func init() {

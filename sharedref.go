@@ -10,8 +10,11 @@ import (
 // nothing has to know at once. The registry then holds the Ref itself,
 // weakly, as a sharedRef, and the object has no runtime cleanup. Such a
 // NewRef costs what any shared weak reference must: weak.Make of the
-// object and of the Ref, and an insert. The sweeper removes the entry
-// once the Ref is gone, as it removes the collections' dead entries. When the object gets a record, the record takes the Ref over.
+// object, and of the Ref, so that NewRef(o) == NewRef(o) while the Ref
+// lives and GetWeakRefCount stops counting it once it is collected; and
+// an insert. A sweep removes the entry once the Ref is gone, as it removes
+// the collections' dead entries. When the object gets a record, the
+// record takes the Ref over.
 type sharedRef[T any] struct {
 	ref weak.Pointer[Ref[T]]
 }
@@ -77,7 +80,10 @@ func sharedRefFor[T any](obj *T) *Ref[T] {
 
 // sweepRegistry registers the registry's tables with the sweeper once,
 // when the first sharedRef is made: until then no entry can die in a
-// sweep, and collections need not look at the registry.
+// sweep, and collections need not look at the registry. From then on an
+// idle registry is swept after each collection, as an idle collection is:
+// a pass reads every slot, and resolves the weak pointer of each sharedRef
+// but never reads a record.
 var sweepRegistry sync.Once
 
 func registerRegistry() {

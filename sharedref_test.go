@@ -3,6 +3,7 @@ package weakref
 import (
 	"runtime"
 	"slices"
+	"sync"
 	"testing"
 	"weak"
 )
@@ -103,4 +104,50 @@ func TestRecordTakesOverSharedRef(t *testing.T) {
 		t.Fatal("the shared Ref did not die with its object, or the callback did not run")
 	}
 	runtime.KeepAlive(cb)
+}
+
+// NewRef racing with NewRefFunc on one object: every NewRef returns the
+// same Ref, the object ends with one entry, its record, and the record
+// holds that Ref and every callback Ref.
+func TestConcurrentNewRefAndRecord(t *testing.T) {
+	for range 50 {
+		o := newNode(1)
+		const n = 8
+		shared := make([]*Ref[node], n)
+		hooked := make([]*Ref[node], n)
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		for i := range n {
+			wg.Add(2)
+			go func() {
+				defer wg.Done()
+				<-start
+				shared[i] = NewRef(o)
+			}()
+			go func() {
+				defer wg.Done()
+				<-start
+				hooked[i] = NewRefFunc(o, func(*Ref[node]) {})
+			}()
+		}
+		close(start)
+		wg.Wait()
+		for _, r := range shared {
+			if r != shared[0] {
+				t.Fatal("concurrent NewRef returned different Refs")
+			}
+		}
+		got := entriesOf(o)
+		if len(got) != 1 {
+			t.Fatalf("%d registry entries for one object, want 1", len(got))
+		}
+		if _, ok := got[0].(*record[node]); !ok {
+			t.Fatalf("the entry is a %T, want the record", got[0])
+		}
+		refs := GetWeakRefs(o)
+		if len(refs) != n+1 || refs[0] != shared[0] {
+			t.Fatalf("GetWeakRefs has %d references, the first %p; want %d, the shared Ref %p first", len(refs), refs[0], n+1, shared[0])
+		}
+		runtime.KeepAlive(hooked)
+	}
 }
