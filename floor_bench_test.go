@@ -84,12 +84,15 @@ func (m *floorKeyMap[T]) Store(k *T, v int) {
 	h := hashPtr(k)
 	if sh := m.t.lock(h); sh != nil {
 		i := sh.find(h, k)
-		if i >= 0 {
+		// Confirm the key with the one Value a weak map needs, as Load
+		// does: a dead key and a new object can share an address.
+		present := i >= 0 && sh.slots[i].e.wp.Value() == k
+		if present {
 			sh.slots[i].e.v = v
 		}
 		sh.mu.Unlock()
-		if i >= 0 {
-			return // present: no weak.Make, as in the library
+		if present {
+			return // no weak.Make, as in the library
 		}
 	}
 	wp := weak.Make(k)

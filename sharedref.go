@@ -46,7 +46,9 @@ func sharedRefFor[T any](obj *T) *Ref[T] {
 	case *record[T]:
 		return sharedOn[T, Ref[T]](v)
 	case sharedRef[T]:
-		if ref := v.get(obj); ref != nil {
+		// The entry matched obj, and a Ref's object never changes: if the
+		// Ref still lives, it is obj's.
+		if ref := v.ref.Value(); ref != nil {
 			return ref
 		}
 	}
