@@ -3,7 +3,6 @@ package weakref
 import (
 	"runtime"
 	"slices"
-	"sync"
 	"sync/atomic"
 	"testing"
 )
@@ -185,23 +184,12 @@ func TestFinalizeRunsOnceUnderRaces(t *testing.T) {
 	for range 200 {
 		var runs atomic.Int32
 		f := NewFinalize(newNode(1), func(*atomic.Int32) { runs.Add(1) }, &runs)
-		var wg sync.WaitGroup
-		start := make(chan struct{})
-		for _, fn := range []func(){
+		atOnce(
 			func() { f.Call() },
 			func() { Collect() },
 			func() { Shutdown() },
 			func() { f.Detach() },
-		} {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				<-start
-				fn()
-			}()
-		}
-		close(start)
-		wg.Wait()
+		)
 		Collect()
 		if n := runs.Load(); n > 1 || (n == 0 && f.Alive()) {
 			t.Fatalf("finalizer ran %d times, alive %v", n, f.Alive())

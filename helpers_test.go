@@ -243,3 +243,20 @@ func sweeperGoroutines() int {
 	buf := make([]byte, 1<<20)
 	return strings.Count(string(buf[:runtime.Stack(buf, true)]), "weakref.sweepPasses(")
 }
+
+// atOnce runs each of fs on its own goroutine, releases them together,
+// and waits for them all: the races that the concurrency tests provoke.
+func atOnce(fs ...func()) {
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for _, f := range fs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			f()
+		}()
+	}
+	close(start)
+	wg.Wait()
+}

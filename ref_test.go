@@ -5,7 +5,6 @@ import (
 	"regexp"
 	"runtime"
 	"slices"
-	"sync"
 	"testing"
 )
 
@@ -234,18 +233,11 @@ func TestConcurrentNewRefOfOneObject(t *testing.T) {
 		o := newNode(1)
 		const n = 8
 		refs := make([]*Ref[node], n)
-		var wg sync.WaitGroup
-		start := make(chan struct{})
+		var fs []func()
 		for i := range n {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				<-start
-				refs[i] = NewRef(o)
-			}()
+			fs = append(fs, func() { refs[i] = NewRef(o) })
 		}
-		close(start)
-		wg.Wait()
+		atOnce(fs...)
 		for _, r := range refs {
 			if r != refs[0] {
 				t.Fatal("concurrent NewRef returned different Refs")

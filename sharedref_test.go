@@ -3,7 +3,6 @@ package weakref
 import (
 	"runtime"
 	"slices"
-	"sync"
 	"testing"
 	"weak"
 )
@@ -115,23 +114,13 @@ func TestConcurrentNewRefAndRecord(t *testing.T) {
 		const n = 8
 		shared := make([]*Ref[node], n)
 		hooked := make([]*Ref[node], n)
-		var wg sync.WaitGroup
-		start := make(chan struct{})
+		var fs []func()
 		for i := range n {
-			wg.Add(2)
-			go func() {
-				defer wg.Done()
-				<-start
-				shared[i] = NewRef(o)
-			}()
-			go func() {
-				defer wg.Done()
-				<-start
-				hooked[i] = NewRefFunc(o, func(*Ref[node]) {})
-			}()
+			fs = append(fs,
+				func() { shared[i] = NewRef(o) },
+				func() { hooked[i] = NewRefFunc(o, func(*Ref[node]) {}) })
 		}
-		close(start)
-		wg.Wait()
+		atOnce(fs...)
 		for _, r := range shared {
 			if r != shared[0] {
 				t.Fatal("concurrent NewRef returned different Refs")
