@@ -1,6 +1,9 @@
 package weakref
 
-import "weak"
+import (
+	"runtime"
+	"weak"
+)
 
 // A handle is what a Ref and a Proxy are made of: the object's weak
 // pointer, its record, and the callback to call with the Ref or Proxy, H,
@@ -8,7 +11,7 @@ import "weak"
 // object out, so everything else is written once, here.
 type handle[T, H any] struct {
 	wp       weak.Pointer[T] // rec.wp, copied to save a memory access per Value
-	rec      *record[T]      // nil in a shared Ref made while its object had no record
+	rec      *record[T]      // nil in a shared Ref or Proxy made without a record
 	callback func(*H)        // guarded by rec.mu; nil once taken to run
 }
 
@@ -25,16 +28,6 @@ type handleOf[T, H any] interface {
 	what() string
 	// runTaken calls arg, the callback taken from the Ref or Proxy, on it.
 	runner
-}
-
-// newShared returns obj's shared Ref or Proxy, and makes it if obj has
-// none or the program dropped it. fn is the caller, for the panic if obj
-// is nil.
-func newShared[T, H any, P handleOf[T, H]](fn string, obj *T) *H {
-	if obj == nil {
-		panic(notReferenceable(fn))
-	}
-	return sharedOn[T, H, P](recordFor(obj))
 }
 
 // sharedOn returns the shared Ref or Proxy that rec holds, and makes it if
@@ -76,9 +69,25 @@ func newWithCallback[T, H any, P handleOf[T, H]](fn string, obj *T, callback fun
 
 func (h *handle[T, H]) alive() bool { return h.wp.Value() != nil }
 
+// done returns the channel that Done returns. A shared Ref or Proxy made
+// without a record gives its object one, whose cleanup will close the
+// channel, unless the object is gone already.
+func (h *handle[T, H]) done() <-chan struct{} {
+	if h.rec != nil {
+		return h.rec.doneChan()
+	}
+	obj := h.wp.Value()
+	if obj == nil {
+		return closed
+	}
+	done := recordFor(obj).doneChan()
+	runtime.KeepAlive(obj)
+	return done
+}
+
 func (h *handle[T, H]) getCallback() func(*H) {
 	if h.rec == nil {
-		return nil // a shared Ref made without a record has no callback
+		return nil // a shared Ref or Proxy made without a record has no callback
 	}
 	h.rec.mu.Lock()
 	defer h.rec.mu.Unlock()

@@ -82,7 +82,7 @@ func (p *Proxy[T]) Equal(other *Proxy[T]) bool { return other != nil && p.h.equa
 
 // Done returns a channel that is closed once the object has been collected
 // and this package has noticed, as [Ref.Done] does. It is not in Python.
-func (p *Proxy[T]) Done() <-chan struct{} { return p.h.rec.doneChan() }
+func (p *Proxy[T]) Done() <-chan struct{} { return p.h.done() }
 
 // String returns "<weakproxy at 0xADDR; to '*pkg.T' at 0xADDR>" while the
 // object lives and "<weakproxy at 0xADDR; dead>" after.

@@ -13,8 +13,8 @@ import (
 // A record is everything this package knows about one object that has
 // something to run or report when it dies: its weak pointer, the shared
 // Ref and Proxy, and the hooks (callback Refs, callback Proxies and
-// finalizers). An object whose only reference is its shared Ref has no
-// record (see sharedRef).
+// finalizers). An object whose only reference is its shared Ref or its
+// shared Proxy has no record (see shared).
 //
 // An object has at most one record per static type, found through the
 // registry by the object's hash, and exactly one runtime cleanup however
@@ -82,10 +82,11 @@ type anyRecord interface {
 //
 // A record enters the registry when its object gets its first callback
 // Ref, Proxy or finalizer, or Done is called, and leaves it when it fires.
-// An object whose only reference is its shared Ref has no record: its
-// entry is that Ref (a sharedRef), which a sweep removes once the Ref is
-// gone. The registry's roots exist from the start; they join the sweeper
-// with the first sharedRef (see sweepRegistry).
+// An object whose only reference is its shared Ref or Proxy has no
+// record: its entry is that reference (a shared entry), which a sweep
+// removes once the reference is gone. The registry's roots exist from the
+// start; they join the sweeper with the first shared entry (see
+// sweepRegistry).
 var registry [64]table[regQuery, regEntry]
 
 func init() {
@@ -100,7 +101,7 @@ func init() {
 type regEntry struct{ v registered }
 
 // registered is what the registry holds for an object: a *record[T] or a
-// sharedRef[T].
+// shared entry.
 type registered interface {
 	// isFor reports whether q, a *T in an interface, is the object.
 	isFor(q any) bool
@@ -167,7 +168,7 @@ func existingRecord[T any](obj *T) *record[T] {
 }
 
 // recordFor returns obj's record, creating it and its runtime cleanup if
-// obj has none. A new record takes over obj's shared Ref, if it has one.
+// obj has none. A new record takes over obj's shared entry, if it has one.
 // obj must not be nil.
 func recordFor[T any](obj *T) *record[T] {
 	if r := existingRecord(obj); r != nil {
@@ -183,8 +184,8 @@ func recordFor[T any](obj *T) *record[T] {
 		case *record[T]:
 			sh.mu.Unlock()
 			return v // lost a race with another creator
-		case sharedRef[T]:
-			r.ref = v.ref
+		case sharedEntry[T]:
+			v.handTo(r)
 		}
 		sh.slots[i].e = regEntry{r}
 	} else {

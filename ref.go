@@ -2,7 +2,6 @@ package weakref
 
 import (
 	"fmt"
-	"runtime"
 	"weak"
 )
 
@@ -33,10 +32,7 @@ func (r *Ref[T]) runTaken(cb any) bool                      { cb.(func(*Ref[T]))
 // NewRef(o) == NewRef(o). It panics with an error wrapping
 // [ErrNotReferenceable] if obj is nil.
 func NewRef[T any](obj *T) *Ref[T] {
-	if obj == nil {
-		panic(notReferenceable("NewRef"))
-	}
-	return sharedRefFor(obj)
+	return newShared[T, Ref[T]]("NewRef", obj)
 }
 
 // NewRefFunc returns a new weak reference to obj whose callback is called
@@ -89,20 +85,7 @@ func (r *Ref[T]) Equal(other *Ref[T]) bool { return other != nil && r.h.equal(&o
 // claimed it (its callbacks may still be running). Called after that, it
 // returns a closed channel. Done lets a program select on an object's
 // death; it is not in Python.
-func (r *Ref[T]) Done() <-chan struct{} {
-	if r.h.rec != nil {
-		return r.h.rec.doneChan()
-	}
-	// A shared Ref made without a record: give its object one, whose
-	// cleanup will close the channel, unless the object is gone already.
-	obj := r.h.wp.Value()
-	if obj == nil {
-		return closed
-	}
-	done := recordFor(obj).doneChan()
-	runtime.KeepAlive(obj)
-	return done
-}
+func (r *Ref[T]) Done() <-chan struct{} { return r.h.done() }
 
 // String returns "<weakref at 0xADDR; to '*pkg.T' at 0xADDR>" while the
 // object lives and "<weakref at 0xADDR; dead>" after, like Python's repr.

@@ -245,8 +245,8 @@ func TestConcurrentNewRefOfOneObject(t *testing.T) {
 		}
 		if got := entriesOf(o); len(got) != 1 {
 			t.Fatalf("%d registry entries for one object, want 1", len(got))
-		} else if _, ok := got[0].(sharedRef[node]); !ok {
-			t.Fatalf("the entry is a %T, want a sharedRef: a plain Ref needs no record", got[0])
+		} else if _, ok := got[0].(shared[node, Ref[node], *Ref[node]]); !ok {
+			t.Fatalf("the entry is a %T, want a shared entry: a plain Ref needs no record", got[0])
 		}
 	}
 }

@@ -222,8 +222,9 @@ func weakRefsOf[T any](obj *T) []any {
 	switch v := registeredFor(obj).(type) {
 	case *record[T]:
 		return v.weakRefs()
-	case sharedRef[T]:
-		if ref := v.get(obj); ref != nil {
+	case sharedEntry[T]:
+		// The entry matched obj: if its reference lives, it is obj's.
+		if ref := v.weakRef(); ref != nil {
 			return []any{ref}
 		}
 	}

@@ -140,3 +140,39 @@ func TestConcurrentNewRefAndRecord(t *testing.T) {
 		runtime.KeepAlive(hooked)
 	}
 }
+
+// An object with both shared references needs a record, which takes over
+// whichever came first: each stays the one its constructor returns.
+func TestSharedRefAndProxyShareARecord(t *testing.T) {
+	for _, refFirst := range []bool{true, false} {
+		o := newNode(1)
+		var r *Ref[node]
+		var p *Proxy[node]
+		if refFirst {
+			r = NewRef(o)
+			if _, ok := entriesOf(o)[0].(shared[node, Ref[node], *Ref[node]]); !ok {
+				t.Fatalf("NewRef's entry is a %T, want a shared entry", entriesOf(o)[0])
+			}
+			p = NewProxy(o)
+		} else {
+			p = NewProxy(o)
+			if _, ok := entriesOf(o)[0].(shared[node, Proxy[node], *Proxy[node]]); !ok {
+				t.Fatalf("NewProxy's entry is a %T, want a shared entry", entriesOf(o)[0])
+			}
+			r = NewRef(o)
+		}
+		if NewRef(o) != r || NewProxy(o) != p {
+			t.Fatal("a shared reference changed when the object got a record")
+		}
+		got := entriesOf(o)
+		if len(got) != 1 {
+			t.Fatalf("%d registry entries for one object, want 1", len(got))
+		}
+		if _, ok := got[0].(*record[node]); !ok {
+			t.Fatalf("the entry is a %T, want the record", got[0])
+		}
+		if refs := GetWeakRefs(o); !slices.Equal(refs, []any{r, p}) {
+			t.Fatalf("GetWeakRefs = %v, want the shared Ref, then the shared Proxy", refs)
+		}
+	}
+}
