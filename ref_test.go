@@ -243,11 +243,7 @@ func TestConcurrentNewRefOfOneObject(t *testing.T) {
 				t.Fatal("concurrent NewRef returned different Refs")
 			}
 		}
-		if got := entriesOf(o); len(got) != 1 {
-			t.Fatalf("%d registry entries for one object, want 1", len(got))
-		} else if _, ok := got[0].(shared[node, Ref[node], *Ref[node]]); !ok {
-			t.Fatalf("the entry is a %T, want a shared entry: a plain Ref needs no record", got[0])
-		}
+		onlyEntry[shared[node, Ref[node], *Ref[node]]](t, o) // a plain Ref needs no record
 	}
 }
 

@@ -23,6 +23,18 @@ func registrySlots() int {
 	return n
 }
 
+// onlyEntry fails unless obj has exactly one registry entry, of type E.
+func onlyEntry[E registered](t *testing.T, obj *node) {
+	t.Helper()
+	got := entriesOf(obj)
+	if len(got) != 1 {
+		t.Fatalf("%d registry entries for one object, want 1", len(got))
+	}
+	if _, ok := got[0].(E); !ok {
+		t.Fatalf("the entry is a %T, want a %T", got[0], *new(E))
+	}
+}
+
 // makeSharedRefs returns a shared Ref to each of objs.
 //
 //go:noinline
@@ -90,11 +102,7 @@ func TestRecordTakesOverSharedRef(t *testing.T) {
 	if got := GetWeakRefs(o); !slices.Equal(got, []any{r, cb}) {
 		t.Fatalf("GetWeakRefs = %v, want the shared Ref, then the callback Ref", got)
 	}
-	if got := entriesOf(o); len(got) != 1 {
-		t.Fatalf("%d registry entries for one object, want 1", len(got))
-	} else if _, ok := got[0].(*record[node]); !ok {
-		t.Fatalf("the entry is a %T, want the record", got[0])
-	}
+	onlyEntry[*record[node]](t, o)
 	done := r.Done()
 	o = nil
 	Collect()
@@ -126,13 +134,7 @@ func TestConcurrentNewRefAndRecord(t *testing.T) {
 				t.Fatal("concurrent NewRef returned different Refs")
 			}
 		}
-		got := entriesOf(o)
-		if len(got) != 1 {
-			t.Fatalf("%d registry entries for one object, want 1", len(got))
-		}
-		if _, ok := got[0].(*record[node]); !ok {
-			t.Fatalf("the entry is a %T, want the record", got[0])
-		}
+		onlyEntry[*record[node]](t, o)
 		refs := GetWeakRefs(o)
 		if len(refs) != n+1 || refs[0] != shared[0] {
 			t.Fatalf("GetWeakRefs has %d references, the first %p; want %d, the shared Ref %p first", len(refs), refs[0], n+1, shared[0])
@@ -150,27 +152,17 @@ func TestSharedRefAndProxyShareARecord(t *testing.T) {
 		var p *Proxy[node]
 		if refFirst {
 			r = NewRef(o)
-			if _, ok := entriesOf(o)[0].(shared[node, Ref[node], *Ref[node]]); !ok {
-				t.Fatalf("NewRef's entry is a %T, want a shared entry", entriesOf(o)[0])
-			}
+			onlyEntry[shared[node, Ref[node], *Ref[node]]](t, o)
 			p = NewProxy(o)
 		} else {
 			p = NewProxy(o)
-			if _, ok := entriesOf(o)[0].(shared[node, Proxy[node], *Proxy[node]]); !ok {
-				t.Fatalf("NewProxy's entry is a %T, want a shared entry", entriesOf(o)[0])
-			}
+			onlyEntry[shared[node, Proxy[node], *Proxy[node]]](t, o)
 			r = NewRef(o)
 		}
 		if NewRef(o) != r || NewProxy(o) != p {
 			t.Fatal("a shared reference changed when the object got a record")
 		}
-		got := entriesOf(o)
-		if len(got) != 1 {
-			t.Fatalf("%d registry entries for one object, want 1", len(got))
-		}
-		if _, ok := got[0].(*record[node]); !ok {
-			t.Fatalf("the entry is a %T, want the record", got[0])
-		}
+		onlyEntry[*record[node]](t, o)
 		if refs := GetWeakRefs(o); !slices.Equal(refs, []any{r, p}) {
 			t.Fatalf("GetWeakRefs = %v, want the shared Ref, then the shared Proxy", refs)
 		}
