@@ -28,6 +28,7 @@ type idEntry[K, V any] struct {
 func (e idEntry[K, V]) matches(key *K) bool { return e.wp.Value() == key }
 
 func (e idEntry[K, V]) alive() bool { return e.wp.Value() != nil }
+func (idEntry[K, V]) mortal() bool  { return true }
 
 // lockKey returns key's hash and its shard, locked, or a nil shard if
 // key is nil or the table was never written to: then key has no entry.

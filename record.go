@@ -108,6 +108,8 @@ type registered interface {
 	// swept reports whether a sweep may remove the entry. It may resolve
 	// weak pointers.
 	swept() bool
+	// mortal reports whether swept can ever report true.
+	mortal() bool
 }
 
 // A regQuery finds a record: by its object, a *T in an interface, for
@@ -125,13 +127,16 @@ func (e regEntry) matches(q regQuery) bool {
 	return e.v.isFor(q.obj)
 }
 
-func (e regEntry) alive() bool { return !e.v.swept() }
+func (e regEntry) alive() bool  { return !e.v.swept() }
+func (e regEntry) mortal() bool { return e.v.mortal() }
 
 // swept reports false: a record leaves the registry only when it fires,
 // which removes it, and never in a sweep. An unfired record whose object
 // died still has hooks to run, and reading the record would cost a cache
-// miss per record in every sweep.
-func (*record[T]) swept() bool { return false }
+// miss per record in every sweep. Records are not mortal, so a shard of
+// records is never swept at all.
+func (*record[T]) swept() bool  { return false }
+func (*record[T]) mortal() bool { return false }
 
 // registryFor returns the table that holds the records of hash h. The
 // table's shards use the low 32 bits and the top bits of h; the bits above
@@ -187,7 +192,7 @@ func recordFor[T any](obj *T) *record[T] {
 		case sharedEntry[T]:
 			v.handTo(r)
 		}
-		sh.slots[i].e = regEntry{r}
+		sh.replace(i, regEntry{r})
 	} else {
 		sh.insertAt(i, r.hash, regEntry{r})
 	}

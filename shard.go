@@ -12,6 +12,7 @@ type shard[Q any, E entry[Q]] struct {
 	mu      sync.Mutex
 	slots   []slot[E] // nil, or at least minSlots long
 	used    int       // occupied slots, dead or alive
+	mortal  int       // occupied slots whose entry is mortal
 	swept   uint64    // gcCycles when a sweep last began
 	sampled uint64    // lastGC when makeRoom last sampled
 	ops     int       // operations since the last sweep
@@ -112,7 +113,23 @@ func (sh *shard[Q, E]) slotFor(h uint64, q Q) (int, bool) {
 // insertAt puts an entry in the empty slot i that slotFor returned.
 func (sh *shard[Q, E]) insertAt(i int, h uint64, e E) {
 	sh.slots[i] = slot[E]{h, e}
-	sh.used++
+	sh.counted(e, 1)
+}
+
+// replace puts e in the occupied slot i, in place of an entry for the
+// same object.
+func (sh *shard[Q, E]) replace(i int, e E) {
+	sh.counted(sh.slots[i].e, -1)
+	sh.slots[i].e = e
+	sh.counted(e, 1)
+}
+
+// counted adds n to the counts of entries like e.
+func (sh *shard[Q, E]) counted(e E, n int) {
+	sh.used += n
+	if e.mortal() {
+		sh.mortal += n
+	}
 }
 
 // insert adds an entry that is not in the shard. The caller holds sh.mu
@@ -123,12 +140,13 @@ func (sh *shard[Q, E]) insert(h uint64, e E) {
 		i = sh.next(i)
 	}
 	sh.slots[i] = slot[E]{h, e}
-	sh.used++
+	sh.counted(e, 1)
 }
 
 // removeAt deletes slot i and shifts back the entries after it that
 // probed past it, so that every entry stays reachable from its home slot.
 func (sh *shard[Q, E]) removeAt(i int) {
+	sh.counted(sh.slots[i].e, -1)
 	for j := sh.next(i); sh.slots[j].hash != 0; j = sh.next(j) {
 		home := sh.home(sh.slots[j].hash)
 		// The entry at j stays if its home lies cyclically in (i, j].
@@ -139,7 +157,6 @@ func (sh *shard[Q, E]) removeAt(i int) {
 		i = j
 	}
 	sh.slots[i] = slot[E]{}
-	sh.used--
 }
 
 // remove deletes slot i and shrinks the shard if it has become sparse.
@@ -163,7 +180,7 @@ func (sh *shard[Q, E]) shrink() {
 func (sh *shard[Q, E]) resize(n int) {
 	old := sh.slots
 	sh.slots = make([]slot[E], max(n, minSlots))
-	sh.used = 0
+	sh.used, sh.mortal = 0, 0
 	for _, s := range old {
 		if s.hash != 0 {
 			sh.insert(s.hash, s.e)
@@ -221,9 +238,12 @@ const sampleSize = 32
 // sampleDead reports whether a sample of the entries holds a dead one.
 // Slots are in hash order, so the first ones are a random sample.
 func (sh *shard[Q, E]) sampleDead() bool {
+	if sh.mortal == 0 {
+		return false
+	}
 	seen := 0
 	for i := range sh.slots {
-		if sh.slots[i].hash == 0 {
+		if sh.slots[i].hash == 0 || !sh.slots[i].e.mortal() {
 			continue
 		}
 		if !sh.slots[i].e.alive() {
@@ -268,9 +288,12 @@ func (sh *shard[Q, E]) sweepIfStale(c uint64) int {
 func (sh *shard[Q, E]) sweep(c uint64) int {
 	sh.swept = c
 	sh.ops = 0
+	if sh.mortal == 0 {
+		return 0 // nothing here can die in a sweep
+	}
 	removed := 0
 	for i := 0; i < len(sh.slots) && sh.used > 0; {
-		if sh.slots[i].hash != 0 && !sh.slots[i].e.alive() {
+		if s := &sh.slots[i]; s.hash != 0 && s.e.mortal() && !s.e.alive() {
 			sh.removeAt(i) // the slot may now hold a shifted entry: look again
 			removed++
 			continue
@@ -320,7 +343,7 @@ func (sh *shard[Q, E]) halves() (lo, hi *shard[Q, E]) {
 
 // retire empties the shard and points it at the shards that replace it.
 func (sh *shard[Q, E]) retire(lo, hi *shard[Q, E]) {
-	sh.slots, sh.used = nil, 0
+	sh.slots, sh.used, sh.mortal = nil, 0, 0
 	sh.retired = true
 	sh.halvesAfter = [2]*shard[Q, E]{lo, hi}
 }

@@ -40,6 +40,7 @@ func (s shared[T, H, P]) isFor(q any) bool { return s.get(q) != nil }
 // a slot: to look at the object too, a sweep would read the reference, a
 // cache miss more for every entry.
 func (s shared[T, H, P]) swept() bool { return s.wp.Value() == nil }
+func (shared[T, H, P]) mortal() bool  { return true }
 
 // A sharedEntry is a shared entry of either kind.
 type sharedEntry[T any] interface {
@@ -97,7 +98,7 @@ func newShared[T, H any, P handleOf[T, H]](fn string, obj *T) *H {
 			sh.mu.Unlock()
 			return sharedOn[T, H, P](recordFor(obj))
 		}
-		sh.slots[i].e = e
+		sh.replace(i, e)
 	} else {
 		sh.insertAt(i, hash, e)
 	}

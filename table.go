@@ -36,6 +36,11 @@ type entry[Q any] interface {
 	// alive reports whether the entry's weakly held object lives. It
 	// resolves a weak pointer.
 	alive() bool
+	// mortal reports whether alive can ever report false. A sweep asks
+	// only mortal entries, and a shard counts them so that it skips the
+	// sweep while it has none: entries that only their owner removes,
+	// such as the registry's records, cost a sweep nothing.
+	mortal() bool
 }
 
 // tableRoot is a table's state once it has been written to. The sweeper

@@ -7,14 +7,17 @@ import (
 	"testing"
 )
 
-// testEntry is a table entry whose liveness the test decides.
+// testEntry is a table entry whose liveness the test decides. An
+// immortal one is removed only by its owner, as a registry record is.
 type testEntry struct {
-	key  int
-	dead *atomic.Bool
+	key      int
+	dead     *atomic.Bool
+	immortal bool
 }
 
 func (e testEntry) matches(k int) bool { return e.key == k }
 func (e testEntry) alive() bool        { return !e.dead.Load() }
+func (e testEntry) mortal() bool       { return !e.immortal }
 
 type testTable struct {
 	t    table[int, testEntry]
@@ -22,14 +25,30 @@ type testTable struct {
 }
 
 func (tt *testTable) store(k int, dead *atomic.Bool) {
-	h := hashOf(tt.hash(k))
+	tt.put(testEntry{key: k, dead: dead})
+}
+
+// put stores e in place of k's entry, if k has one.
+func (tt *testTable) put(e testEntry) {
+	h := hashOf(tt.hash(e.key))
 	sh := tt.t.lockForWrite(h)
-	if i := sh.find(h, k); i >= 0 {
-		sh.slots[i].e.dead = dead
+	if i := sh.find(h, e.key); i >= 0 {
+		sh.replace(i, e)
 	} else {
-		sh.insert(h, testEntry{k, dead})
+		sh.insert(h, e)
 	}
 	sh.mu.Unlock()
+}
+
+// counts returns the table's entries, and how many of them are mortal,
+// from the shards' own counts.
+func (tt *testTable) counts() (used, mortal int) {
+	tt.t.root.Load().each(func(sh *shard[int, testEntry]) bool {
+		used += sh.used
+		mortal += sh.mortal
+		return true
+	})
+	return used, mortal
 }
 
 func (tt *testTable) load(k int) bool {
@@ -193,6 +212,48 @@ func TestTableSweepRemovesOnlyTheDead(t *testing.T) {
 		}
 		return true
 	})
+}
+
+// A sweep asks only mortal entries whether they live, and a shard without
+// any is not swept at all: entries that only their owner removes, such as
+// the registry's records, cost the sweeper nothing. The shards count their
+// mortal entries through inserts, replacements, removals and splits.
+func TestTableSweepsOnlyMortalEntries(t *testing.T) {
+	tt := &testTable{hash: hashes["spread"]}
+	dead, alive, dying := new(atomic.Bool), new(atomic.Bool), new(atomic.Bool)
+	dead.Store(true)      // the immortal entries: a sweep that asked would remove them
+	for k := range 3000 { // enough to split shards
+		if k%2 == 0 {
+			tt.put(testEntry{key: k, dead: dead, immortal: true})
+		} else {
+			tt.put(testEntry{key: k, dead: dying})
+		}
+	}
+	if used, mortal := tt.counts(); used != 3000 || mortal != 1500 {
+		t.Fatalf("counts %d used, %d mortal; want 3000 and 1500", used, mortal)
+	}
+	dying.Store(true)
+	if removed := tt.t.root.Load().sweepAll(gcCycles() + 1000); removed != 1500 {
+		t.Fatalf("sweep removed %d entries, want the 1500 mortal ones", removed)
+	}
+	if used, mortal := tt.counts(); used != 1500 || mortal != 0 {
+		t.Fatalf("counts %d used, %d mortal; want 1500 and 0", used, mortal)
+	}
+	// A replacement can make an entry mortal, and then a sweep asks it.
+	tt.put(testEntry{key: 0, dead: alive})
+	tt.put(testEntry{key: 2, dead: dead})
+	if used, mortal := tt.counts(); used != 1500 || mortal != 2 {
+		t.Fatalf("counts %d used, %d mortal; want 1500 and 2", used, mortal)
+	}
+	if removed := tt.t.root.Load().sweepAll(gcCycles() + 2000); removed != 1 || !tt.load(0) || tt.load(2) {
+		t.Fatalf("sweep removed %d entries, want only key 2's", removed)
+	}
+	for k := 4; k < 3000; k += 2 {
+		tt.remove(k)
+	}
+	if used, mortal := tt.counts(); used != 1 || mortal != 1 {
+		t.Fatalf("counts %d used, %d mortal; want 1 and 1", used, mortal)
+	}
 }
 
 // Concurrent stores, removes, loads, iterations, sweeps, Len and Clear on

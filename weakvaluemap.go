@@ -42,6 +42,7 @@ type valueEntry[K comparable, V any] struct {
 func (e valueEntry[K, V]) matches(key K) bool { return e.key == key }
 
 func (e valueEntry[K, V]) alive() bool { return e.wp.Value() != nil }
+func (valueEntry[K, V]) mortal() bool  { return true }
 
 var keySeed = maphash.MakeSeed()
 
