@@ -221,8 +221,10 @@ func TestTableSweepRemovesOnlyTheDead(t *testing.T) {
 func TestTableSweepsOnlyMortalEntries(t *testing.T) {
 	tt := &testTable{hash: hashes["spread"]}
 	dead, alive, dying := new(atomic.Bool), new(atomic.Bool), new(atomic.Bool)
-	dead.Store(true)      // the immortal entries: a sweep that asked would remove them
-	for k := range 3000 { // enough to split shards
+	// The immortal entries are dead: a sweep that asked them would
+	// remove them. 3000 entries split shards.
+	dead.Store(true)
+	for k := range 3000 {
 		if k%2 == 0 {
 			tt.put(testEntry{key: k, dead: dead, immortal: true})
 		} else {
