@@ -1,9 +1,6 @@
 package weakref
 
-import (
-	"runtime"
-	"weak"
-)
+import "weak"
 
 // A handle is what a Ref and a Proxy are made of: the object's weak
 // pointer, its record, and the callback to call with the Ref or Proxy, H,
@@ -76,13 +73,10 @@ func (h *handle[T, H]) done() <-chan struct{} {
 	if h.rec != nil {
 		return h.rec.doneChan()
 	}
-	obj := h.wp.Value()
-	if obj == nil {
-		return closed
+	if obj := h.wp.Value(); obj != nil {
+		return recordFor(obj).doneChan()
 	}
-	done := recordFor(obj).doneChan()
-	runtime.KeepAlive(obj)
-	return done
+	return closed
 }
 
 func (h *handle[T, H]) getCallback() func(*H) {

@@ -105,10 +105,8 @@ type regEntry struct{ v registered }
 type registered interface {
 	// isFor reports whether q, a *T in an interface, is the object.
 	isFor(q any) bool
-	// swept reports whether a sweep may remove the entry. It may resolve
-	// weak pointers.
-	swept() bool
-	// mortal reports whether swept can ever report true.
+	// alive and mortal are the table entry's: see entry.
+	alive() bool
 	mortal() bool
 }
 
@@ -127,15 +125,15 @@ func (e regEntry) matches(q regQuery) bool {
 	return e.v.isFor(q.obj)
 }
 
-func (e regEntry) alive() bool  { return !e.v.swept() }
+func (e regEntry) alive() bool  { return e.v.alive() }
 func (e regEntry) mortal() bool { return e.v.mortal() }
 
-// swept reports false: a record leaves the registry only when it fires,
-// which removes it, and never in a sweep. An unfired record whose object
-// died still has hooks to run, and reading the record would cost a cache
-// miss per record in every sweep. Records are not mortal, so a shard of
-// records is never swept at all.
-func (*record[T]) swept() bool  { return false }
+// A record is not mortal: it leaves the registry only when it fires, which
+// removes it, and never in a sweep. An unfired record whose object died
+// still has hooks to run, and reading the record would cost a cache miss
+// per record in every sweep. So no sweep asks alive, and a shard of
+// records is not swept at all.
+func (*record[T]) alive() bool  { return true }
 func (*record[T]) mortal() bool { return false }
 
 // registryFor returns the table that holds the records of hash h. The
@@ -214,17 +212,27 @@ func unregister(r anyRecord, h uint64) {
 // allRecords returns every registered record.
 func allRecords() []anyRecord {
 	var all []anyRecord
+	eachRegistered(func(v registered) {
+		if r, ok := v.(anyRecord); ok {
+			all = append(all, r)
+		}
+	})
+	return all
+}
+
+// eachRegistered calls f on every registry entry, a shard at a time under
+// its lock.
+func eachRegistered(f func(registered)) {
 	for i := range registry {
 		registry[i].root.Load().each(func(sh *shard[regQuery, regEntry]) bool {
 			for _, s := range sh.slots {
-				if r, ok := s.e.v.(anyRecord); ok && s.hash != 0 {
-					all = append(all, r)
+				if s.hash != 0 {
+					f(s.e.v)
 				}
 			}
 			return true
 		})
 	}
-	return all
 }
 
 // isFor reports whether q, a *T in an interface, is r's object.

@@ -250,16 +250,11 @@ func TestConcurrentNewRefOfOneObject(t *testing.T) {
 // entriesOf returns the registry entries of obj's type for obj.
 func entriesOf[T any](obj *T) []registered {
 	var vs []registered
-	for i := range registry {
-		registry[i].root.Load().each(func(sh *shard[regQuery, regEntry]) bool {
-			for _, s := range sh.slots {
-				if s.hash != 0 && s.e.v.isFor(obj) {
-					vs = append(vs, s.e.v)
-				}
-			}
-			return true
-		})
-	}
+	eachRegistered(func(v registered) {
+		if v.isFor(obj) {
+			vs = append(vs, v)
+		}
+	})
 	return vs
 }
 

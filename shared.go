@@ -20,26 +20,22 @@ type shared[T, H any, P handleOf[T, H]] struct {
 	wp weak.Pointer[H]
 }
 
-// get returns the reference if it lives and refers to q, a *T in an
+// isFor reports whether the reference lives and refers to q, a *T in an
 // interface.
-func (s shared[T, H, P]) get(q any) *H {
+func (s shared[T, H, P]) isFor(q any) bool {
 	p, ok := q.(*T)
 	if !ok {
-		return nil
+		return false
 	}
-	if h := s.wp.Value(); h != nil && P(h).core().wp.Value() == p {
-		return h
-	}
-	return nil
+	h := s.wp.Value()
+	return h != nil && P(h).core().wp.Value() == p
 }
 
-func (s shared[T, H, P]) isFor(q any) bool { return s.get(q) != nil }
-
-// swept reports whether the reference is gone. An entry whose object
-// died stays while the program keeps its reference, which it then costs
-// a slot: to look at the object too, a sweep would read the reference, a
+// alive reports whether the reference lives. An entry whose object died
+// stays while the program keeps its reference, which it then costs a
+// slot: to look at the object too, a sweep would read the reference, a
 // cache miss more for every entry.
-func (s shared[T, H, P]) swept() bool { return s.wp.Value() == nil }
+func (s shared[T, H, P]) alive() bool { return s.wp.Value() != nil }
 func (shared[T, H, P]) mortal() bool  { return true }
 
 // A sharedEntry is a shared entry of either kind.
@@ -111,8 +107,8 @@ func newShared[T, H any, P handleOf[T, H]](fn string, obj *T) *H {
 // when the first shared entry is made: until then no entry can die in a
 // sweep, and collections need not look at the registry. From then on an
 // idle registry is swept after each collection, as an idle collection is:
-// a pass reads every slot, and resolves the weak pointer of each shared
-// entry but never reads a record.
+// a pass visits every shard, but asks only the shared entries, in the
+// shards that have any (see entry.mortal).
 var sweepRegistry sync.Once
 
 func registerRegistry() {

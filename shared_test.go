@@ -10,16 +10,7 @@ import (
 // registrySlots counts the registry's entries: records and shared Refs.
 func registrySlots() int {
 	n := 0
-	for i := range registry {
-		registry[i].root.Load().each(func(sh *shard[regQuery, regEntry]) bool {
-			for _, s := range sh.slots {
-				if s.hash != 0 {
-					n++
-				}
-			}
-			return true
-		})
-	}
+	eachRegistered(func(registered) { n++ })
 	return n
 }
 
