@@ -12,13 +12,16 @@ import (
 // It is the runtime cleanup of r's object, and Collect calls it too; only
 // the first caller runs anything.
 func (r *record[T]) fire() int {
-	if !beginFire(&r.fired) {
+	startFire()
+	defer endFire()
+	sh := claim(r, r.hash)
+	if sh == nil {
 		return 0
 	}
-	defer endFire()
-	unregister(r, r.hash)
 	var one [1]call // most objects have one hook: no allocation for them
-	return runHooks(r.takeHooks(one[:0]), r)
+	calls := r.takeHooks(one[:0])
+	sh.mu.Unlock()
+	return runHooks(calls, r)
 }
 
 // hooksRun counts the callbacks and finalizers run by fire, for Collect.
@@ -49,7 +52,7 @@ type runner interface {
 func (c call) run() bool { return c.r.runTaken(c.arg) }
 
 // takeHooks empties r, closes its done channel and appends the calls due
-// to calls, newest first.
+// to calls, newest first. The caller has claimed r, and holds its shard.
 func (r *record[T]) takeHooks(calls []call) []call {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -70,7 +73,7 @@ func (r *record[T]) takeHooks(calls []call) []call {
 // runHooks runs calls in order, each inside its own recover, and returns
 // how many ran. Collect looks for its frame on the stack to tell whether a
 // hook called it; see firesOnStack.
-func runHooks(calls []call, of anyRecord) int {
+func runHooks(calls []call, of typed) int {
 	n := 0
 	for _, c := range calls {
 		if runUnraisable(c.run, c.what, of) {
@@ -87,7 +90,7 @@ func runHooks(calls []call, of anyRecord) int {
 // every fire in the process would take; the mutex is for the goroutines
 // that wait, which are few.
 var firing struct {
-	n       atomic.Int64 // records claimed and not yet fired
+	n       atomic.Int64 // entries being claimed or fired
 	waiters atomic.Int32 // goroutines in waitFires
 
 	mu   sync.Mutex
@@ -97,17 +100,11 @@ var firing struct {
 
 func init() { firing.cond.L = &firing.mu }
 
-// beginFire claims a record. It counts the claim before it makes it, so
-// that whoever sees the claim also sees the count: Collect never sees a
-// record claimed but not counted.
-func beginFire(claimed *atomic.Bool) bool {
-	firing.n.Add(1)
-	if claimed.CompareAndSwap(false, true) {
-		return true
-	}
-	endFire()
-	return false
-}
+// startFire counts a claim (see claim) about to be made. Whoever makes one
+// counts it first, so that whoever sees the claim also sees the count:
+// Collect never sees an entry claimed but not counted. endFire uncounts
+// it, whether or not the claim succeeded.
+func startFire() { firing.n.Add(1) }
 
 // endFire uncounts a claim and wakes the goroutines in waitFires. A waiter
 // adds itself to waiters before it reads n, and endFire reads waiters

@@ -7,9 +7,9 @@ import "weak"
 // when the object dies. Ref and Proxy differ only in how they hand the
 // object out, so everything else is written once, here.
 type handle[T, H any] struct {
-	wp       weak.Pointer[T] // rec.wp, copied to save a memory access per Value
-	rec      *record[T]      // nil in a shared Ref or Proxy made without a record
-	callback func(*H)        // guarded by rec.mu; nil once taken to run
+	wp       weak.Pointer[T] // the object's; rec.wp if there is a record
+	rec      *record[T]      // nil in a Ref or Proxy made without a record
+	callback func(*H)        // guarded by the registry lock of the object's hash; nil once taken
 }
 
 // handleOf is satisfied by *Ref[T] and *Proxy[T], which lets one function
@@ -52,8 +52,14 @@ func newWithCallback[T, H any, P handleOf[T, H]](fn string, obj *T, callback fun
 	if callback == nil {
 		return newShared[T, H, P](fn, obj)
 	}
-	rec := recordFor(obj)
 	h := new(H)
+	if !checkFinalizers && registeredFor(obj) == nil {
+		*P(h).core() = handle[T, H]{wp: weak.Make(obj), callback: callback}
+		if registerHook(obj, callbackHook[T, H, P]{weak.Make(h)}) {
+			return h
+		}
+	}
+	rec := recordFor(obj)
 	*P(h).core() = handle[T, H]{wp: rec.wp, rec: rec, callback: callback}
 	k := callbackHook[T, H, P]{weak.Make(h)}
 	if checkFinalizers {
@@ -66,9 +72,9 @@ func newWithCallback[T, H any, P handleOf[T, H]](fn string, obj *T, callback fun
 
 func (h *handle[T, H]) alive() bool { return h.wp.Value() != nil }
 
-// done returns the channel that Done returns. A shared Ref or Proxy made
-// without a record gives its object one, whose cleanup will close the
-// channel, unless the object is gone already.
+// done returns the channel that Done returns. A Ref or Proxy made without
+// a record gives its object one, whose cleanup will close the channel,
+// unless the object is gone already.
 func (h *handle[T, H]) done() <-chan struct{} {
 	if h.rec != nil {
 		return h.rec.doneChan()
@@ -80,12 +86,25 @@ func (h *handle[T, H]) done() <-chan struct{} {
 }
 
 func (h *handle[T, H]) getCallback() func(*H) {
-	if h.rec == nil {
-		return nil // a shared Ref or Proxy made without a record has no callback
+	obj := h.wp.Value()
+	if obj == nil {
+		return nil // taken, or about to be: the object is gone
 	}
-	h.rec.mu.Lock()
-	defer h.rec.mu.Unlock()
+	hash := hashPtr(obj)
+	sh := registryFor(hash).lock(hash)
+	defer sh.mu.Unlock()
 	return h.callback
+}
+
+// takeCallback returns the callback and leaves nil in its place, so that
+// Callback reports nil from the moment the callback starts to run. The
+// caller holds the registry lock of the object's hash, as it claims the
+// object's entry (see claim): a Ref made without a record has no record
+// lock, and a lock in each Ref would make every Ref bigger.
+func (h *handle[T, H]) takeCallback() func(*H) {
+	cb := h.callback
+	h.callback = nil
+	return cb
 }
 
 // equal is Python's == on weak references: while both objects are alive,
@@ -125,20 +144,17 @@ type heldCallbackHook[T, H any, P handleOf[T, H]] struct {
 	held func(*H)
 }
 
-// take takes the callback from its Ref or Proxy, so that Callback reports
-// nil from the moment it starts to run. The caller holds the record's
-// lock, which guards the callback.
+// take takes the callback from its Ref or Proxy, if both still live. The
+// caller holds the registry lock of the object's hash (see takeCallback).
 func (k callbackHook[T, H, P]) take() (call, bool) {
 	h := k.wp.Value()
 	if h == nil {
 		return call{}, false
 	}
-	c := P(h).core()
-	cb := c.callback
+	cb := P(h).core().takeCallback()
 	if cb == nil {
 		return call{}, false
 	}
-	c.callback = nil
 	return call{r: P(h), arg: cb, what: P(nil).what()}, true
 }
 

@@ -65,7 +65,7 @@ func (p *Proxy[T]) MustValue() *T {
 func (p *Proxy[T]) Alive() bool { return p.h.alive() }
 
 // Callback returns the callback given to [NewProxyFunc]: nil if there is
-// none, and from the moment the callback starts to run.
+// none, and once the object has been collected, as [Ref.Callback].
 func (p *Proxy[T]) Callback() func(*Proxy[T]) { return p.h.getCallback() }
 
 // Pointer returns the Go weak pointer to the object, as [Ref.Pointer]

@@ -6,21 +6,22 @@ import (
 	"runtime"
 	"slices"
 	"sync"
-	"sync/atomic"
 	"weak"
 )
 
 // A record is everything this package knows about one object that has
 // something to run or report when it dies: its weak pointer, the shared
 // Ref and Proxy, and the hooks (callback Refs, callback Proxies and
-// finalizers). An object whose only reference is its shared Ref or its
-// shared Proxy has no record (see shared).
+// finalizers). An object whose only reference is its shared Ref, its
+// shared Proxy, or one callback Ref or Proxy, has no record (see shared
+// and registerHook).
 //
 // An object has at most one record per static type, found through the
-// registry by the object's hash, and exactly one runtime cleanup however
-// many Refs, Proxies and finalizers it has. Attaching a cleanup per
-// reference would make long-lived objects accumulate them, and the
-// runtime walks an object's cleanups on every Stop.
+// registry by the object's hash, and one runtime cleanup however many
+// Refs, Proxies and finalizers it has (two if the record took over a
+// callback's hook entry). Attaching a cleanup per reference would make
+// long-lived objects accumulate them, and the runtime walks an object's
+// cleanups on every Stop.
 //
 // A record never holds its object strongly. It holds the shared Ref and
 // Proxy and the callback Refs and Proxies weakly, so that the program can
@@ -29,10 +30,6 @@ import (
 type record[T any] struct {
 	hash uint64
 	wp   weak.Pointer[T]
-
-	// fired is set once, by whoever claims the record after its object
-	// died: the runtime cleanup or Collect.
-	fired atomic.Bool
 
 	mu     sync.Mutex
 	ref    weak.Pointer[Ref[T]]   // the shared Ref
@@ -49,7 +46,8 @@ type record[T any] struct {
 // or Proxy (a callbackHook) or a finalizer (a *Finalize).
 type hook interface {
 	// take returns the call the hook makes now that its object died, if
-	// it still has one. The caller holds the record's lock.
+	// it still has one. The caller holds the record's lock and the
+	// registry lock of the record's hash.
 	take() (call, bool)
 	// dead reports whether the hook can no longer run, so that a prune
 	// may drop it.
@@ -63,30 +61,32 @@ type hook interface {
 type anyRecord interface {
 	// collected reports whether the object has been reclaimed.
 	collected() bool
-	// fire runs the object's hooks if no one has claimed the record yet,
-	// and returns how many it ran.
-	fire() int
+	firer
 	// object returns the object, or nil once it is gone.
 	object() any
-	// typeName returns the object's type, such as "*main.Conn".
-	typeName() string
+	typed
 	// appendFinalizers appends the finalizers among the object's hooks.
 	appendFinalizers([]*Finalize) []*Finalize
 	registered
 }
 
-// registry maps objects to their records. It is this package's hash
+// registry maps objects to their entries. It is this package's hash
 // table (table.go), split into independent tables by hash bits that the
 // table itself does not use, so that concurrent NewRef calls on different
 // objects seldom share a shard lock, even while each table is one shard.
 //
-// A record enters the registry when its object gets its first callback
-// Ref, Proxy or finalizer, or Done is called, and leaves it when it fires.
-// An object whose only reference is its shared Ref or Proxy has no
-// record: its entry is that reference (a shared entry), which a sweep
-// removes once the reference is gone. The registry's roots exist from the
-// start; they join the sweeper with the first shared entry (see
-// sweepRegistry).
+// An object's entry is one of three kinds:
+//   - its shared Ref or Proxy, when that is all it has (a shared entry,
+//     see shared), which a sweep removes once the reference is gone;
+//   - the hook of its one callback Ref or Proxy, when that is all it has
+//     (see registerHook), which its runtime cleanup claims;
+//   - a record, for a finalizer, Done, or more than one reference, which
+//     its runtime cleanup claims. A record takes over the entry of either
+//     other kind when the object needs one.
+//
+// Whoever removes an entry claims it (see claim). The registry's roots
+// exist from the start; they join the sweeper with the first shared entry
+// (see sweepRegistry).
 var registry [64]table[regQuery, regEntry]
 
 func init() {
@@ -108,19 +108,28 @@ type registered interface {
 	// alive and mortal are the table entry's: see entry.
 	alive() bool
 	mortal() bool
+	// due returns what Collect must fire for the entry, whose hash is h,
+	// once a collection found its object unreachable; nil if the object
+	// lives or nothing has to run.
+	due(h uint64) firer
 }
 
-// A regQuery finds a record: by its object, a *T in an interface, for
-// NewRef and its kin, or by the record itself, for fire, whose object is
+// A firer is a registry entry due to fire: fire runs its hooks, unless
+// another caller (the object's runtime cleanup or another Collect) claimed
+// them first, and returns how many ran.
+type firer interface{ fire() int }
+
+// A regQuery finds an entry: by its object, a *T in an interface, for
+// NewRef and its kin, or by the entry itself, for fire, whose object is
 // gone.
 type regQuery struct {
 	obj any
-	r   anyRecord
+	e   registered
 }
 
 func (e regEntry) matches(q regQuery) bool {
-	if q.r != nil {
-		return e.v == q.r
+	if q.e != nil {
+		return e.v == q.e
 	}
 	return e.v.isFor(q.obj)
 }
@@ -128,13 +137,20 @@ func (e regEntry) matches(q regQuery) bool {
 func (e regEntry) alive() bool  { return e.v.alive() }
 func (e regEntry) mortal() bool { return e.v.mortal() }
 
-// A record is not mortal: it leaves the registry only when it fires, which
-// removes it, and never in a sweep. An unfired record whose object died
+// A record is not mortal: it leaves the registry only when it is claimed
+// to fire, and never in a sweep. An unfired record whose object died
 // still has hooks to run, and reading the record would cost a cache miss
 // per record in every sweep. So no sweep asks alive, and a shard of
 // records is not swept at all.
 func (*record[T]) alive() bool  { return true }
 func (*record[T]) mortal() bool { return false }
+
+func (r *record[T]) due(uint64) firer {
+	if r.collected() {
+		return r
+	}
+	return nil
+}
 
 // registryFor returns the table that holds the records of hash h. The
 // table's shards use the low 32 bits and the top bits of h; the bits above
@@ -187,7 +203,7 @@ func recordFor[T any](obj *T) *record[T] {
 		case *record[T]:
 			sh.mu.Unlock()
 			return v // lost a race with another creator
-		case sharedEntry[T]:
+		case bareEntry[T]:
 			v.handTo(r)
 		}
 		sh.replace(i, regEntry{r})
@@ -199,20 +215,26 @@ func recordFor[T any](obj *T) *record[T] {
 	return r
 }
 
-// unregister removes r, whose hash is h, from the registry: r itself,
-// never a newer record for an object at the same address.
-func unregister(r anyRecord, h uint64) {
+// claim removes v, whose hash is h, from the registry: v itself, never a
+// newer entry for an object at the same address. Removing an entry claims
+// it: the object's runtime cleanup and Collect may both try, and only the
+// one that removes it runs its hooks. If v was there, claim returns its
+// shard still locked, for the caller to take the callbacks under the lock
+// that guards them (see handle); otherwise it returns nil.
+func claim(v registered, h uint64) *shard[regQuery, regEntry] {
 	sh := registryFor(h).lock(h)
-	if i := sh.find(h, regQuery{r: r}); i >= 0 {
+	if i := sh.find(h, regQuery{e: v}); i >= 0 {
 		sh.remove(i)
+		return sh
 	}
 	sh.mu.Unlock()
+	return nil
 }
 
 // allRecords returns every registered record.
 func allRecords() []anyRecord {
 	var all []anyRecord
-	eachRegistered(func(v registered) {
+	eachRegistered(func(_ uint64, v registered) {
 		if r, ok := v.(anyRecord); ok {
 			all = append(all, r)
 		}
@@ -220,14 +242,14 @@ func allRecords() []anyRecord {
 	return all
 }
 
-// eachRegistered calls f on every registry entry, a shard at a time under
-// its lock.
-func eachRegistered(f func(registered)) {
+// eachRegistered calls f on every registry entry and its hash, a shard at
+// a time under its lock.
+func eachRegistered(f func(uint64, registered)) {
 	for i := range registry {
 		registry[i].root.Load().each(func(sh *shard[regQuery, regEntry]) bool {
 			for _, s := range sh.slots {
 				if s.hash != 0 {
-					f(s.e.v)
+					f(s.hash, s.e.v)
 				}
 			}
 			return true

@@ -66,8 +66,9 @@ func (r *Ref[T]) Value() *T { return r.h.wp.Value() }
 func (r *Ref[T]) Alive() bool { return r.h.alive() }
 
 // Callback returns the callback given to [NewRefFunc]. It returns nil if
-// there is none, and from the moment the callback starts to run. It is
-// Python's __callback__.
+// there is none, and once the object has been collected: the callback is
+// then due to run, running or done, as in Python, where it runs the moment
+// the object dies. It is Python's __callback__.
 func (r *Ref[T]) Callback() func(*Ref[T]) { return r.h.getCallback() }
 
 // Pointer returns the Go weak pointer to the object. All Refs to an object
@@ -82,9 +83,10 @@ func (r *Ref[T]) Equal(other *Ref[T]) bool { return other != nil && r.h.equal(&o
 
 // Done returns a channel that is closed once the object has been collected
 // and this package has noticed: its runtime cleanup or [Collect] has
-// claimed it (its callbacks may still be running). Called after that, it
-// returns a closed channel. Done lets a program select on an object's
-// death; it is not in Python.
+// claimed it (its callbacks may still be running). Called after the object
+// was collected, it returns a closed channel, which may come before that
+// claim. Done lets a program select on an object's death; it is not in
+// Python.
 func (r *Ref[T]) Done() <-chan struct{} { return r.h.done() }
 
 // String returns "<weakref at 0xADDR; to '*pkg.T' at 0xADDR>" while the

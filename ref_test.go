@@ -119,7 +119,7 @@ func TestCallbacksRunNewestFirstAfterEveryRefIsNil(t *testing.T) {
 	runtime.KeepAlive([]any{r1, r2, p})
 }
 
-func TestCallbackIsNilFromTheMomentItRuns(t *testing.T) {
+func TestCallbackIsNilOnceTheObjectIsCollected(t *testing.T) {
 	var inside func(*Ref[node])
 	cb := func(r *Ref[node]) { inside = r.Callback() }
 	r := NewRefFunc(newNode(1), cb)
@@ -128,6 +128,10 @@ func TestCallbackIsNilFromTheMomentItRuns(t *testing.T) {
 	}
 	if NewRef(newNode(2)).Callback() != nil {
 		t.Fatal("a Ref without callback reports one")
+	}
+	runtime.GC() // the callback may or may not have run yet
+	if r.Callback() != nil {
+		t.Fatal("Callback is not nil after the object was collected")
 	}
 	Collect()
 	if inside != nil || r.Callback() != nil {
@@ -250,7 +254,7 @@ func TestConcurrentNewRefOfOneObject(t *testing.T) {
 // entriesOf returns the registry entries of obj's type for obj.
 func entriesOf[T any](obj *T) []registered {
 	var vs []registered
-	eachRegistered(func(v registered) {
+	eachRegistered(func(_ uint64, v registered) {
 		if v.isFor(obj) {
 			vs = append(vs, v)
 		}

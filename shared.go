@@ -38,8 +38,12 @@ func (s shared[T, H, P]) isFor(q any) bool {
 func (s shared[T, H, P]) alive() bool { return s.wp.Value() != nil }
 func (shared[T, H, P]) mortal() bool  { return true }
 
-// A sharedEntry is a shared entry of either kind.
-type sharedEntry[T any] interface {
+// A shared entry has nothing to run when its object dies.
+func (shared[T, H, P]) due(uint64) firer { return nil }
+
+// A bareEntry is a registry entry that is one reference, without a record:
+// a shared entry of either kind, or a callback hook (see registerHook).
+type bareEntry[T any] interface {
 	// handTo gives the reference to r, a new record for its object.
 	handTo(r *record[T])
 	// weakRef returns the reference, or nil once it is gone.
@@ -72,7 +76,7 @@ func newShared[T, H any, P handleOf[T, H]](fn string, obj *T) *H {
 		if h := v.wp.Value(); h != nil {
 			return h
 		}
-	default: // the other shared reference: obj needs a record for both
+	default: // the other shared reference, or a callback hook: obj needs a record for both
 		return sharedOn[T, H, P](recordFor(obj))
 	}
 	// weak.Make walks the spans of obj and h, so do it outside the shard
@@ -90,7 +94,7 @@ func newShared[T, H any, P handleOf[T, H]](fn string, obj *T) *H {
 				sh.mu.Unlock()
 				return old // lost a race with another caller
 			}
-		default: // a record, or the other shared reference, appeared meanwhile
+		default: // a record, or another reference, appeared meanwhile
 			sh.mu.Unlock()
 			return sharedOn[T, H, P](recordFor(obj))
 		}

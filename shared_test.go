@@ -10,7 +10,7 @@ import (
 // registrySlots counts the registry's entries: records and shared Refs.
 func registrySlots() int {
 	n := 0
-	eachRegistered(func(registered) { n++ })
+	eachRegistered(func(uint64, registered) { n++ })
 	return n
 }
 

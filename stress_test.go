@@ -291,6 +291,6 @@ func describeRecord(r *record[node]) string {
 	for _, x := range allRecords() {
 		registered = registered || x == anyRecord(r)
 	}
-	return fmt.Sprintf("object collected %v, record fired %v, registered %v, %d hooks left",
-		r.collected(), r.fired.Load(), registered, len(r.hooks))
+	return fmt.Sprintf("object collected %v, registered (unclaimed) %v, %d hooks left",
+		r.collected(), registered, len(r.hooks))
 }

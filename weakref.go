@@ -89,29 +89,30 @@ func Collect() int {
 	return int(hooksRun.Load() - before)
 }
 
-// collectDue runs a collection and returns the records whose objects are
-// gone. Collects take turns to collect and search, and no background
-// sweep runs while one collects (see collecting).
-func collectDue() []anyRecord {
+// collectDue runs a collection and returns the registry entries whose
+// objects are gone and that have hooks to run. Collects take turns to
+// collect and search, and no background sweep runs while one collects
+// (see collecting).
+func collectDue() []firer {
 	collectMu.Lock()
 	defer collectMu.Unlock()
 	collecting.Lock()
 	runtime.GC()
 	collecting.Unlock()
-	var due []anyRecord
-	for _, r := range allRecords() {
-		if r.collected() {
-			due = append(due, r)
+	var due []firer
+	eachRegistered(func(h uint64, v registered) {
+		if f := v.due(h); f != nil {
+			due = append(due, f)
 		}
-	}
+	})
 	return due
 }
 
-// fireAll runs the hooks of due records, outside Collect's turn, so that a
+// fireAll runs the hooks of due entries, outside Collect's turn, so that a
 // callback can call Collect.
-func fireAll(due []anyRecord) {
-	for _, r := range due {
-		r.fire()
+func fireAll(due []firer) {
+	for _, f := range due {
+		f.fire()
 	}
 }
 
@@ -163,7 +164,7 @@ func SetUnraisableHook(h func(*UnraisableError)) (previous func(*UnraisableError
 // runUnraisable calls run, the hook named what of an object of's, and
 // reports a panic to the unraisable hook. It returns what run returns, or
 // true if run panicked: the hook ran, and failed.
-func runUnraisable(run func() bool, what string, of anyRecord) (ran bool) {
+func runUnraisable(run func() bool, what string, of typed) (ran bool) {
 	defer func() {
 		if v := recover(); v != nil {
 			where := what + " for " + of.typeName()
@@ -172,6 +173,12 @@ func runUnraisable(run func() bool, what string, of anyRecord) (ran bool) {
 		}
 	}()
 	return run()
+}
+
+// typed is what runUnraisable needs to know of an object: its type.
+type typed interface {
+	// typeName returns the object's type, such as "*main.Conn".
+	typeName() string
 }
 
 func report(e *UnraisableError) {
@@ -222,7 +229,7 @@ func weakRefsOf[T any](obj *T) []any {
 	switch v := registeredFor(obj).(type) {
 	case *record[T]:
 		return v.weakRefs()
-	case sharedEntry[T]:
+	case bareEntry[T]:
 		// The entry matched obj: if its reference lives, it is obj's.
 		if ref := v.weakRef(); ref != nil {
 			return []any{ref}

@@ -1,0 +1,142 @@
+package weakref
+
+import (
+	"runtime"
+	"slices"
+	"sync/atomic"
+	"testing"
+)
+
+// nodeHook is the registry entry of a node with one callback Ref.
+type nodeHook = callbackHook[node, Ref[node], *Ref[node]]
+
+// An object whose only reference is one callback Ref has no record: its
+// entry is the Ref's hook, which its runtime cleanup claims and runs.
+func TestCallbackRefNeedsNoRecord(t *testing.T) {
+	before := registrySlots()
+	o := newNode(1)
+	var got *Ref[node]
+	r := NewRefFunc(o, func(r *Ref[node]) { got = r })
+	onlyEntry[nodeHook](t, o)
+	if n := GetWeakRefCount(o); n != 1 {
+		t.Fatalf("GetWeakRefCount = %d, want 1", n)
+	}
+	if refs := GetWeakRefs(o); len(refs) != 1 || refs[0] != r {
+		t.Fatalf("GetWeakRefs = %v, want [%v]", refs, r)
+	}
+	runtime.KeepAlive(o)
+	o = nil
+	if n := Collect(); n != 1 || got != r {
+		t.Fatalf("Collect ran %d callbacks with %v, want 1 with %v", n, got, r)
+	}
+	if n := registrySlots(); n > before {
+		t.Fatalf("%d registry entries after the object died, %d before it was made", n, before)
+	}
+	select {
+	case <-r.Done():
+	default:
+		t.Fatal("Done is not closed after the callback ran")
+	}
+}
+
+// When the object gets anything more, a record takes the hook over, and
+// every callback still runs exactly once, newest first, with the
+// record's cleanup and the hook's both attached to the object.
+func TestRecordTakesOverCallbackHook(t *testing.T) {
+	for _, more := range []struct {
+		name string
+		add  func(o *node, ran *[]string) any
+	}{
+		{"second callback Ref", func(o *node, ran *[]string) any {
+			return NewRefFunc(o, func(*Ref[node]) { *ran = append(*ran, "second") })
+		}},
+		{"callback Proxy", func(o *node, ran *[]string) any {
+			return NewProxyFunc(o, func(*Proxy[node]) { *ran = append(*ran, "second") })
+		}},
+		{"finalizer", func(o *node, ran *[]string) any {
+			return NewFinalize(o, func(ran *[]string) { *ran = append(*ran, "second") }, ran)
+		}},
+		{"shared Ref", func(o *node, ran *[]string) any { return NewRef(o) }},
+		{"Done", func(o *node, ran *[]string) any {
+			return NewRefFunc(o, func(*Ref[node]) {}).Done()
+		}},
+	} {
+		t.Run(more.name, func(t *testing.T) {
+			before := registrySlots()
+			var ran []string
+			o := newNode(1)
+			first := NewRefFunc(o, func(*Ref[node]) { ran = append(ran, "first") })
+			second := more.add(o, &ran)
+			onlyEntry[*record[node]](t, o)
+			if n := GetWeakRefCount(o); n < 1 {
+				t.Fatalf("GetWeakRefCount = %d after the takeover", n)
+			}
+			runtime.KeepAlive(o)
+			o = nil
+			Collect()
+			want := []string{"first"}
+			if len(ran) > 1 || more.name != "shared Ref" && more.name != "Done" {
+				want = []string{"second", "first"}
+			}
+			if !slices.Equal(ran, want) {
+				t.Fatalf("ran %q, want %q", ran, want)
+			}
+			if n := registrySlots(); n > before {
+				t.Fatalf("%d registry entries after the object died, %d before it was made", n, before)
+			}
+			runtime.KeepAlive(first)
+			runtime.KeepAlive(second)
+		})
+	}
+}
+
+// A callback Ref that the program drops leaves its hook entry until its
+// object dies, and the next callback Ref to the object gets a record: so
+// making and dropping callback Refs, one at a time, never gives a
+// long-lived object more than its two runtime cleanups. Each runtime
+// cleanup holds its argument on the heap, so a cleanup per Ref would show
+// in the live heap.
+func TestDroppedCallbackRefsAddNoCleanups(t *testing.T) {
+	long := newNode(1)
+	cb := func(*Ref[node]) {}
+	oneAtATime := func(n int) {
+		for range n {
+			NewRefFunc(long, cb)
+			runtime.GC() // the Ref is gone before the next is made
+		}
+	}
+	oneAtATime(10)
+	before := settledMemory()
+	oneAtATime(4000 / raceSlowdown)
+	after := settledMemory()
+	checkFlat(t, "callback Refs made and dropped one at a time", before, after)
+	onlyEntry[*record[node]](t, long)
+	if n := GetWeakRefCount(long); n != 0 {
+		t.Fatalf("GetWeakRefCount = %d after every Ref was dropped", n)
+	}
+	runtime.KeepAlive(long)
+}
+
+// Callback Refs made at once on one new object: one of them may make a
+// hook entry, the others go to the record that takes it over, and every
+// callback runs once.
+func TestConcurrentNewRefFuncOfOneObject(t *testing.T) {
+	for range 50 {
+		o := newNode(1)
+		var ran atomic.Int64
+		refs := make([]*Ref[node], 16)
+		fs := make([]func(), len(refs))
+		for i := range fs {
+			fs[i] = func() { refs[i] = NewRefFunc(o, func(*Ref[node]) { ran.Add(1) }) }
+		}
+		atOnce(fs...)
+		onlyEntry[*record[node]](t, o)
+		runtime.KeepAlive(o)
+		o = nil
+		Collect()
+		if n := ran.Load(); n != int64(len(refs)) {
+			t.Fatalf("%d callbacks ran, want %d", n, len(refs))
+		}
+		runtime.KeepAlive(refs)
+	}
+}
