@@ -3,32 +3,39 @@ package weakref
 import (
 	"fmt"
 	"runtime"
+	"weak"
 )
 
-// An object whose only reference is one Ref or Proxy with a callback needs
-// no record either. Its registry entry is then the reference's hook, which
-// holds the reference weakly, and its runtime cleanup's argument is a
-// hookAt: the hook and its hash. When the object dies, the cleanup or
-// Collect claims the hook by removing it from the registry, and runs the
-// callback if the reference still lives, as a record would. That is all a
-// callback reference needs; a record would add an object of 112 bytes to
-// allocate, mark and lock for each.
+// An object whose only hook is one callback Ref or Proxy, or one
+// finalizer, needs no record either. Its registry entry is then that hook
+// (a callbackHook, or a loneFinalizer), and its runtime cleanup's argument
+// is a hookAt: the entry and its hash. When the object dies, the cleanup
+// or Collect claims the entry by removing it from the registry, and runs
+// the hook, as a record would. That is all one hook needs; a record would
+// add an object of 112 bytes to allocate, mark and lock for each.
 //
 // When the object needs a record, for a second hook, a shared reference
 // or Done, the record takes the hook over in its slot and gets a runtime
 // cleanup of its own; the hook's cleanup then has nothing to claim. An
-// object so has at most two runtime cleanups, however many references it
-// gets. For that, a hook entry stays until its object dies, even after the
-// program dropped the reference, and such an entry stands for whatever
-// object is at its address (see isFor). Were it removed, an object whose
-// callback references are made and dropped again and again would gain a
-// cleanup with each.
+// object so has at most two runtime cleanups, however many hooks it
+// gets. For that, a hook entry stays until its object dies, even after
+// the program dropped its Ref or called its finalizer: were it removed,
+// an object whose hooks are made and dropped again and again would gain a
+// cleanup with each. A callback Ref's entry stands, once the Ref is gone,
+// for whatever object is at its address (see isFor).
 
-// registerHook makes k, the hook of a new callback reference to obj, obj's
-// registry entry, and gives obj the runtime cleanup that fires it. It
-// returns false, and does nothing, if obj has an entry already.
-func registerHook[T, H any, P handleOf[T, H]](obj *T, k callbackHook[T, H, P]) bool {
-	d := hookAt[T, H, P]{hashPtr(obj), k}
+// A loneHook is a hook that can be an object's registry entry.
+type loneHook interface {
+	registered
+	hook
+	typed
+}
+
+// registerHook makes k, the only hook of obj, obj's registry entry, and
+// gives obj the runtime cleanup that fires it. It returns false, and does
+// nothing, if obj has an entry already.
+func registerHook[T any, K loneHook](obj *T, k K) bool {
+	d := hookAt[K]{hashPtr(obj), k}
 	sh := registryFor(d.h).lockForWrite(d.h)
 	i, found := sh.slotFor(d.h, regQuery{obj: obj})
 	if !found {
@@ -38,7 +45,7 @@ func registerHook[T, H any, P handleOf[T, H]](obj *T, k callbackHook[T, H, P]) b
 	if found {
 		return false
 	}
-	runtime.AddCleanup(obj, hookAt[T, H, P].cleanup, d)
+	runtime.AddCleanup(obj, hookAt[K].cleanup, d)
 	return true
 }
 
@@ -54,7 +61,7 @@ func (k callbackHook[T, H, P]) isFor(q any) bool {
 }
 
 // A hook entry is not mortal: only its object's death removes it (see
-// above), or a record that takes it over.
+// above), or a record that takes it over. The same holds for loneFinalize.
 func (callbackHook[T, H, P]) alive() bool  { return true }
 func (callbackHook[T, H, P]) mortal() bool { return false }
 
@@ -63,7 +70,7 @@ func (k callbackHook[T, H, P]) due(h uint64) firer {
 	if ref == nil || P(ref).core().wp.Value() != nil {
 		return nil
 	}
-	return hookAt[T, H, P]{h, k}
+	return hookAt[callbackHook[T, H, P]]{h, k}
 }
 
 // handTo makes k the first hook of r, a new record for its object, unless
@@ -76,17 +83,17 @@ func (k callbackHook[T, H, P]) handTo(r *record[T]) {
 
 // A hookAt is a hook entry and its hash: what its object's runtime cleanup
 // and Collect need to find the entry once the object is gone.
-type hookAt[T, H any, P handleOf[T, H]] struct {
+type hookAt[K loneHook] struct {
 	h uint64
-	k callbackHook[T, H, P]
+	k K
 }
 
-func (d hookAt[T, H, P]) cleanup() { d.fire() }
+func (d hookAt[K]) cleanup() { d.fire() }
 
-// fire claims the hook, by removing it from the registry, and runs its
-// callback. Nothing runs if a record took the hook over, or another caller
-// claimed it.
-func (d hookAt[T, H, P]) fire() int {
+// fire claims the hook, by removing it from the registry, and runs it.
+// Nothing runs if a record took the hook over, or another caller claimed
+// it.
+func (d hookAt[K]) fire() int {
 	startFire()
 	defer endFire()
 	sh := claim(d.k, d.h)
@@ -103,3 +110,52 @@ func (d hookAt[T, H, P]) fire() int {
 }
 
 func (callbackHook[T, H, P]) typeName() string { return fmt.Sprintf("%T", (*T)(nil)) }
+
+// A loneFinalizer is the registry entry of an object whose only hook is
+// one finalizer: the finalizer, seen as the entry of a *T.
+type loneFinalizer[T any] struct{ f *Finalize }
+
+// isFor reports whether q, a *T in an interface, is the finalizer's
+// object.
+func (e loneFinalizer[T]) isFor(q any) bool {
+	obj := e.f.owner.object()
+	return obj != nil && obj == q
+}
+
+func (loneFinalizer[T]) alive() bool  { return true }
+func (loneFinalizer[T]) mortal() bool { return false }
+
+func (e loneFinalizer[T]) due(h uint64) firer {
+	if e.f.owner.object() != nil || !e.f.Alive() {
+		return nil
+	}
+	return hookAt[loneFinalizer[T]]{h, e}
+}
+
+func (e loneFinalizer[T]) take() (call, bool) { return e.f.take() }
+func (e loneFinalizer[T]) dead() bool         { return e.f.dead() }
+func (e loneFinalizer[T]) weakRef() any       { return nil }
+func (e loneFinalizer[T]) typeName() string   { return e.f.owner.typeName() }
+
+// handTo makes the finalizer the first hook of r, a new record for its
+// object, unless it is dead.
+func (e loneFinalizer[T]) handTo(r *record[T]) {
+	if e.f.Alive() {
+		r.hooks = append(r.one[:0], hook(e.f))
+	}
+}
+
+// An objectOf is the owner of a finalizer made without a record: its
+// object's weak pointer.
+type objectOf[T any] struct{ wp weak.Pointer[T] }
+
+func (o objectOf[T]) object() any {
+	if p := o.wp.Value(); p != nil {
+		return p
+	}
+	return nil
+}
+
+func (objectOf[T]) typeName() string { return fmt.Sprintf("%T", (*T)(nil)) }
+
+func (e loneFinalizer[T]) appendFinalizers(fs []*Finalize) []*Finalize { return append(fs, e.f) }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"sync/atomic"
+	"weak"
 )
 
 // Finalize is a function to run once after an object dies: Python's
@@ -15,17 +16,25 @@ import (
 // runs whether or not the program keeps the *Finalize. Its methods are safe
 // for concurrent use by multiple goroutines.
 type Finalize struct {
-	owner  anyRecord // the object's record
-	fn     func()
+	owner  owner  // the object's record, or its weak pointer
+	fn     func() // nil once run or detached, to let go of what it holds
 	seq    uint64 // creation order, for Shutdown
 	killed atomic.Bool
 	atexit atomic.Bool
 }
 
+// An owner is what a finalizer knows of its object.
+type owner interface {
+	// object returns the object, or nil once it is gone.
+	object() any
+	typed
+}
+
 // finalizerSeq numbers finalizers in the order they are made, for
 // Shutdown. A live finalizer needs no registry of its own, as Python's
-// finalize._registry: it is a hook of its object's record until its turn,
-// and the record holds it strongly, so Shutdown finds every one there.
+// finalize._registry: it is its object's registry entry, or a hook of the
+// object's record, until its turn, and both hold it strongly, so Shutdown
+// finds every one in the registry.
 var finalizerSeq atomic.Uint64
 
 // NewFinalize arranges for fn(arg) to run once, after obj becomes
@@ -52,16 +61,32 @@ func NewFinalize[T, A any](obj *T, fn func(A), arg A) *Finalize {
 	if p, ok := any(arg).(*T); ok && p == obj {
 		panic(badArg("NewFinalize", "arg is obj, so obj would never be collected"))
 	}
-	rec := recordFor(obj)
-	f := &Finalize{owner: rec, fn: func() { fn(arg) }, seq: finalizerSeq.Add(1)}
+	f := &Finalize{fn: func() { fn(arg) }, seq: finalizerSeq.Add(1)}
 	f.atexit.Store(true)
+	if registeredFor(obj) == nil {
+		f.owner = objectOf[T]{weak.Make(obj)}
+		if registerHook(obj, loneFinalizer[T]{f}) {
+			return f
+		}
+	}
+	rec := recordFor(obj)
+	f.owner = rec
 	rec.addHook(obj, f)
 	return f
 }
 
 // kill marks f dead, and reports whether this call did it. Only the caller
-// that kills f may run it.
-func (f *Finalize) kill() bool { return f.killed.CompareAndSwap(false, true) }
+// that kills f may run it, and it returns the function to run: f no longer
+// holds it, nor what it holds, though f's object may live on with f as its
+// registry entry.
+func (f *Finalize) kill() (func(), bool) {
+	if !f.killed.CompareAndSwap(false, true) {
+		return nil, false
+	}
+	fn := f.fn
+	f.fn = nil
+	return fn, true
+}
 
 // take returns the call that runs f at its turn, if f is alive. The
 // record calls it when f's object dies. f stays alive until its turn, as
@@ -79,11 +104,11 @@ func (f *Finalize) runTaken(any) bool { return f.turn() }
 // turn runs f if it is still alive, and reports whether it did. kill
 // decides the race with Call, Detach, Shutdown and other fires.
 func (f *Finalize) turn() bool {
-	if !f.kill() {
-		return false
+	fn, ok := f.kill()
+	if ok {
+		fn()
 	}
-	f.fn()
-	return true
+	return ok
 }
 
 func (f *Finalize) dead() bool { return !f.Alive() }
@@ -95,20 +120,17 @@ func (f *Finalize) weakRef() any { return nil }
 // alive, and marks it dead. It reports whether it ran. It is Python's f().
 // A panic in the function propagates to the caller; the finalizer is dead
 // all the same.
-func (f *Finalize) Call() bool {
-	if !f.kill() {
-		return false
-	}
-	f.fn()
-	return true
-}
+func (f *Finalize) Call() bool { return f.turn() }
 
 // Detach marks the finalizer dead without running it, if both it and its
 // object are alive, and returns the object and true. Otherwise it returns
 // nil and false. It is Python's f.detach().
 func (f *Finalize) Detach() (obj any, ok bool) {
 	obj = f.owner.object()
-	if obj == nil || !f.kill() {
+	if obj == nil {
+		return nil, false
+	}
+	if _, ok := f.kill(); !ok {
 		return nil, false
 	}
 	return obj, true
@@ -171,9 +193,9 @@ func (f *Finalize) String() string {
 // CPython reads the flag once, before it runs any, and runs the older one
 // anyway.
 //
-// Shutdown finds finalizers through the records of every object that has
-// a Ref, Proxy or finalizer, so its cost grows with their number; it is
-// meant to run once, at exit.
+// Shutdown finds finalizers through the registry entries of every object
+// that has a Ref, Proxy or finalizer, so its cost grows with their number;
+// it is meant to run once, at exit.
 func Shutdown() int {
 	ran := 0
 	for {
@@ -194,13 +216,16 @@ func Shutdown() int {
 
 // atexitFinalizers returns the live finalizers with Atexit set, newest
 // first, and the sequence number of the newest finalizer made before it
-// looked. It finds them in the records' hooks; a finalizer that a fire
-// has already taken is left to that fire, which runs it.
+// looked. It finds them in the registry, as entries and as hooks of
+// records; a finalizer that a fire has already taken is left to that
+// fire, which runs it.
 func atexitFinalizers() (due []*Finalize, seq uint64) {
 	seq = finalizerSeq.Load()
-	for _, r := range allRecords() {
-		due = r.appendFinalizers(due)
-	}
+	eachRegistered(func(_ uint64, v registered) {
+		if v, ok := v.(holdsFinalizers); ok {
+			due = v.appendFinalizers(due)
+		}
+	})
 	due = slices.DeleteFunc(due, func(f *Finalize) bool { return !f.Alive() || !f.Atexit() })
 	slices.SortFunc(due, func(a, b *Finalize) int { return cmp.Compare(b.seq, a.seq) })
 	return due, seq

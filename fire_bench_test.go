@@ -44,7 +44,7 @@ func firerOf[T any](obj *T) firer {
 	case *record[T]:
 		return v
 	case callbackHook[T, Ref[T], *Ref[T]]:
-		return hookAt[T, Ref[T], *Ref[T]]{hashPtr(obj), v}
+		return hookAt[callbackHook[T, Ref[T], *Ref[T]]]{hashPtr(obj), v}
 	}
 	panic("firerOf: the object has nothing to fire")
 }

@@ -12,9 +12,9 @@ import (
 // A record is everything this package knows about one object that has
 // something to run or report when it dies: its weak pointer, the shared
 // Ref and Proxy, and the hooks (callback Refs, callback Proxies and
-// finalizers). An object whose only reference is its shared Ref, its
-// shared Proxy, or one callback Ref or Proxy, has no record (see shared
-// and registerHook).
+// finalizers). An object that has only its shared Ref, or its shared
+// Proxy, or one callback Ref or Proxy, or one finalizer, has no record
+// (see shared and registerHook).
 //
 // An object has at most one record per static type, found through the
 // registry by the object's hash, and one runtime cleanup however many
@@ -62,12 +62,16 @@ type anyRecord interface {
 	// collected reports whether the object has been reclaimed.
 	collected() bool
 	firer
-	// object returns the object, or nil once it is gone.
-	object() any
-	typed
-	// appendFinalizers appends the finalizers among the object's hooks.
-	appendFinalizers([]*Finalize) []*Finalize
+	owner
+	holdsFinalizers
 	registered
+}
+
+// holdsFinalizers is a registry entry that may hold finalizers: a record,
+// or a loneFinalizer.
+type holdsFinalizers interface {
+	// appendFinalizers appends the finalizers that the entry holds.
+	appendFinalizers([]*Finalize) []*Finalize
 }
 
 // registry maps objects to their entries. It is this package's hash
@@ -78,8 +82,8 @@ type anyRecord interface {
 // An object's entry is one of three kinds:
 //   - its shared Ref or Proxy, when that is all it has (a shared entry,
 //     see shared), which a sweep removes once the reference is gone;
-//   - the hook of its one callback Ref or Proxy, when that is all it has
-//     (see registerHook), which its runtime cleanup claims;
+//   - its one hook, a callback Ref or Proxy or a finalizer, when that is
+//     all it has (see registerHook), which its runtime cleanup claims;
 //   - a record, for a finalizer, Done, or more than one reference, which
 //     its runtime cleanup claims. A record takes over the entry of either
 //     other kind when the object needs one.
