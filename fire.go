@@ -84,8 +84,8 @@ func runHooks(calls []call, of typed) int {
 	return n
 }
 
-// firing counts the records being fired anywhere, so that Collect can
-// wait for cleanups that the runtime started before it. Every fire changes
+// firing counts the registry entries being fired anywhere, so that
+// Collect can wait for cleanups that the runtime started before it. Every fire changes
 // the count, so it is an atomic rather than a counter under a mutex that
 // every fire in the process would take; the mutex is for the goroutines
 // that wait, which are few.
@@ -118,8 +118,8 @@ func endFire() {
 	}
 }
 
-// waitFires blocks until no record is being fired. A Collect called from
-// a hook passes own, the number of records its goroutine is firing, and
+// waitFires blocks until no entry is being fired. A Collect called from
+// a hook passes own, the number of entries its goroutine is firing, and
 // then does not wait for those, nor for those of other goroutines that
 // wait here too: none of them can finish before its Collect returns.
 func waitFires(own int) {
