@@ -61,7 +61,7 @@ func (k callbackHook[T, H, P]) isFor(q any) bool {
 }
 
 // A hook entry is not mortal: only its object's death removes it (see
-// above), or a record that takes it over. The same holds for loneFinalize.
+// above), or a record that takes it over. The same holds for loneFinalizer.
 func (callbackHook[T, H, P]) alive() bool  { return true }
 func (callbackHook[T, H, P]) mortal() bool { return false }
 
