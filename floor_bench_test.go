@@ -25,7 +25,6 @@ type floorValue[T any] struct {
 func (e floorValue[T]) matches(key int) bool { return e.key == key }
 func (e floorValue[T]) alive() bool          { return true }
 func (e floorValue[T]) mortal() bool         { return true }
-func (floorValue[T]) holds() bool            { return false }
 
 func (m *floorMap[T]) Store(k int, v *T) {
 	wp := weak.Make(v)
@@ -82,7 +81,6 @@ type floorKey[T any] struct {
 func (e floorKey[T]) matches(key *T) bool { return e.key == key }
 func (e floorKey[T]) alive() bool         { return true }
 func (e floorKey[T]) mortal() bool        { return true }
-func (floorKey[T]) holds() bool           { return false }
 
 func (m *floorKeyMap[T]) Store(k *T, v int) {
 	h := hashPtr(k)
@@ -155,7 +153,6 @@ type floorRefEntry[T any] struct {
 func (e floorRefEntry[T]) matches(key *T) bool { return e.key == key }
 func (e floorRefEntry[T]) alive() bool         { return true }
 func (e floorRefEntry[T]) mortal() bool        { return true }
-func (floorRefEntry[T]) holds() bool           { return false }
 
 func (m *floorRefs[T]) New(obj *T) *floorRef[T] {
 	h := hashPtr(obj)
@@ -200,7 +197,6 @@ type floorHook[T any] struct{ ref weak.Pointer[floorRef[T]] }
 func (e floorHook[T]) matches(q weak.Pointer[floorRef[T]]) bool { return e.ref == q }
 func (e floorHook[T]) alive() bool                              { return true }
 func (e floorHook[T]) mortal() bool                             { return true }
-func (floorHook[T]) holds() bool                                { return false }
 
 // floorDeath is what the cleanup of a floorHooks object needs.
 type floorDeath[T any] struct {

@@ -79,8 +79,8 @@ func Collect() int {
 	fireAll(collectDue())
 	// The values of dead WeakKeyMap keys, and the keys of entries whose
 	// values died, become unreachable only once their entries are swept:
-	// sweep every table now, and collect again if that sweep, or the
-	// sweeper's, released any (see swept).
+	// sweep every table now, and collect what that sweep, or the
+	// sweeper's, released.
 	reclaimTables()
 	if swept.Load() != sweptBefore {
 		fireAll(collectDue())
@@ -99,9 +99,6 @@ func collectDue() []firer {
 	collecting.Lock()
 	runtime.GC()
 	collecting.Unlock()
-	if testHookCollected != nil {
-		testHookCollected()
-	}
 	var due []firer
 	eachRegistered(func(h uint64, v registered) {
 		if f := v.due(h); f != nil {
@@ -121,10 +118,6 @@ func fireAll(due []firer) {
 
 // collectMu serializes Collect; see its doc.
 var collectMu sync.Mutex
-
-// testHookCollected, if a test sets it, runs after each of Collect's
-// collections.
-var testHookCollected func()
 
 // UnraisableError describes a panic in a callback or finalizer, which has
 // no caller to return to. It is Python's "Exception ignored in ...".
