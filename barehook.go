@@ -1,7 +1,6 @@
 package weakref
 
 import (
-	"fmt"
 	"runtime"
 	"weak"
 )
@@ -77,7 +76,7 @@ func (k callbackHook[T, H, P]) due(h uint64) firer {
 // its reference is gone.
 func (k callbackHook[T, H, P]) handTo(r *record[T]) {
 	if !k.dead() {
-		r.hooks = append(r.one[:0], hook(k))
+		r.adopt(k)
 	}
 }
 
@@ -109,7 +108,7 @@ func (d hookAt[K]) fire() int {
 	return runHooks(calls[:], d.k) // d.k, not d, which an interface would box
 }
 
-func (callbackHook[T, H, P]) typeName() string { return fmt.Sprintf("%T", (*T)(nil)) }
+func (callbackHook[T, H, P]) typeName() string { return typeNameOf[T]() }
 
 // A loneFinalizer is the registry entry of an object whose only hook is
 // one finalizer: the finalizer, seen as the entry of a *T.
@@ -141,7 +140,7 @@ func (e loneFinalizer[T]) typeName() string   { return e.f.owner.typeName() }
 // object, unless it is dead.
 func (e loneFinalizer[T]) handTo(r *record[T]) {
 	if e.f.Alive() {
-		r.hooks = append(r.one[:0], hook(e.f))
+		r.adopt(e.f)
 	}
 }
 
@@ -156,6 +155,6 @@ func (o objectOf[T]) object() any {
 	return nil
 }
 
-func (objectOf[T]) typeName() string { return fmt.Sprintf("%T", (*T)(nil)) }
+func (objectOf[T]) typeName() string { return typeNameOf[T]() }
 
 func (e loneFinalizer[T]) appendFinalizers(fs []*Finalize) []*Finalize { return append(fs, e.f) }

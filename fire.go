@@ -85,10 +85,10 @@ func runHooks(calls []call, of typed) int {
 }
 
 // firing counts the registry entries being fired anywhere, so that
-// Collect can wait for cleanups that the runtime started before it. Every fire changes
-// the count, so it is an atomic rather than a counter under a mutex that
-// every fire in the process would take; the mutex is for the goroutines
-// that wait, which are few.
+// Collect can wait for cleanups that the runtime started before it. Every
+// fire changes the count, so it is an atomic rather than a counter under a
+// mutex that every fire in the process would take; the mutex is for the
+// goroutines that wait, which are few.
 var firing struct {
 	n       atomic.Int64 // entries being claimed or fired
 	waiters atomic.Int32 // goroutines in waitFires

@@ -57,16 +57,6 @@ type hook interface {
 	weakRef() any
 }
 
-// anyRecord is a record with its type erased, as the registry holds it.
-type anyRecord interface {
-	// collected reports whether the object has been reclaimed.
-	collected() bool
-	firer
-	owner
-	holdsFinalizers
-	registered
-}
-
 // holdsFinalizers is a registry entry that may hold finalizers: a record,
 // or a loneFinalizer.
 type holdsFinalizers interface {
@@ -235,17 +225,6 @@ func claim(v registered, h uint64) *shard[regQuery, regEntry] {
 	return nil
 }
 
-// allRecords returns every registered record.
-func allRecords() []anyRecord {
-	var all []anyRecord
-	eachRegistered(func(_ uint64, v registered) {
-		if r, ok := v.(anyRecord); ok {
-			all = append(all, r)
-		}
-	})
-	return all
-}
-
 // eachRegistered calls f on every registry entry and its hash, a shard at
 // a time under its lock.
 func eachRegistered(f func(uint64, registered)) {
@@ -269,7 +248,10 @@ func (r *record[T]) isFor(q any) bool {
 
 func (r *record[T]) collected() bool { return r.wp.Value() == nil }
 
-func (r *record[T]) typeName() string { return fmt.Sprintf("%T", (*T)(nil)) }
+func (r *record[T]) typeName() string { return typeNameOf[T]() }
+
+// typeNameOf returns the name of *T, such as "*main.Conn", for reports.
+func typeNameOf[T any]() string { return fmt.Sprintf("%T", (*T)(nil)) }
 
 // cleanup is the runtime cleanup of r's object.
 func (r *record[T]) cleanup() { r.fire() }
@@ -307,6 +289,10 @@ func (r *record[T]) addHook(obj *T, h hook) {
 	}
 	runtime.KeepAlive(obj)
 }
+
+// adopt makes h the first hook of r, a new record that no one else sees
+// yet, as it takes over its object's hook entry.
+func (r *record[T]) adopt(h hook) { r.hooks = append(r.one[:0], h) }
 
 // testHookAddHook, if a test sets it, runs as addHook begins.
 var testHookAddHook func()

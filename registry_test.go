@@ -7,6 +7,24 @@ import (
 	"weak"
 )
 
+// anyRecord is a registered record, with its type erased.
+type anyRecord interface {
+	registered
+	// collected reports whether the object has been reclaimed.
+	collected() bool
+}
+
+// allRecords returns every registered record.
+func allRecords() []anyRecord {
+	var all []anyRecord
+	eachRegistered(func(_ uint64, v registered) {
+		if r, ok := v.(anyRecord); ok {
+			all = append(all, r)
+		}
+	})
+	return all
+}
+
 // registryEntries counts the records in the registry.
 func registryEntries() int { return len(allRecords()) }
 
