@@ -89,6 +89,12 @@ func BenchmarkCallbacks(b *testing.B) {
 		{"floor:RefFunc", func(o *node, ran *atomic.Int64) any {
 			return callbackFloor.New(o, func(*floorRef[node]) { ran.Add(1) })
 		}},
+		// The same with the duties this package's API gives a callback:
+		// the reference holds it, it runs inside a recover, and a count
+		// that Collect can wait on (see floorDuties).
+		{"floor:RefFunc+duties", func(o *node, ran *atomic.Int64) any {
+			return dutiesFloor.New(o, func(*floorFuncRef[node]) { ran.Add(1) })
+		}},
 		{"NewRefFunc", func(o *node, ran *atomic.Int64) any {
 			return NewRefFunc(o, func(*Ref[node]) { ran.Add(1) })
 		}},
@@ -143,3 +149,6 @@ func BenchmarkCallbacks(b *testing.B) {
 
 // callbackFloor is the index of BenchmarkCallbacks' floor:RefFunc.
 var callbackFloor floorHooks[node]
+
+// dutiesFloor is the index of BenchmarkCallbacks' floor:RefFunc+duties.
+var dutiesFloor floorDuties[node]

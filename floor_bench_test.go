@@ -2,6 +2,7 @@ package weakref
 
 import (
 	"runtime"
+	"sync/atomic"
 	"weak"
 )
 
@@ -228,4 +229,79 @@ func floorDied[T any](d floorDeath[T]) {
 	if ref := d.ref.Value(); ref != nil {
 		d.call(ref)
 	}
+}
+
+// floorDuties is floorHooks with the three duties that this package's API
+// gives every callback, each done as cheaply as it can be:
+//   - the reference holds its callback, and the cleanup takes it from
+//     there, under the index's lock, so that a reference the program drops
+//     lets go of its callback and what that holds (floorHooks' cleanup
+//     holds the callback until the object dies);
+//   - the callback runs inside a recover: a panicking callback must not
+//     crash the program (SetUnraisableHook);
+//   - a count of deaths in progress goes up and down around each, for a
+//     Collect to wait on.
+//
+// What it leaves out is the registry's generality: its table is typed,
+// with 16-byte slots, where the registry's slots hold an entry of any
+// type in 24 bytes.
+type floorDuties[T any] struct {
+	t      table[weak.Pointer[floorFuncRef[T]], floorFunc[T]]
+	firing atomic.Int64
+}
+
+// floorFuncRef is a reference with its callback, of a Ref's size.
+type floorFuncRef[T any] struct {
+	wp   weak.Pointer[T]
+	_    uintptr
+	call func(*floorFuncRef[T]) // guarded by the index's lock; nil once taken
+}
+
+type floorFunc[T any] struct{ ref weak.Pointer[floorFuncRef[T]] }
+
+func (e floorFunc[T]) matches(q weak.Pointer[floorFuncRef[T]]) bool { return e.ref == q }
+func (e floorFunc[T]) alive() bool                                  { return true }
+func (e floorFunc[T]) mortal() bool                                 { return true }
+
+// floorDutyDeath is what the cleanup of a floorDuties object needs.
+type floorDutyDeath[T any] struct {
+	m   *floorDuties[T]
+	h   uint64
+	ref weak.Pointer[floorFuncRef[T]]
+}
+
+// New returns a reference to obj whose call runs with it when obj dies,
+// if the reference still lives.
+func (m *floorDuties[T]) New(obj *T, call func(*floorFuncRef[T])) *floorFuncRef[T] {
+	ref := &floorFuncRef[T]{wp: weak.Make(obj), call: call}
+	d := floorDutyDeath[T]{m, hashPtr(obj), weak.Make(ref)}
+	runtime.AddCleanup(obj, floorDutyDied[T], d)
+	sh := m.t.lockForWrite(d.h)
+	i, _ := sh.slotFor(d.h, d.ref)
+	sh.insertAt(i, d.h, floorFunc[T]{d.ref})
+	sh.mu.Unlock()
+	return ref
+}
+
+func floorDutyDied[T any](d floorDutyDeath[T]) {
+	d.m.firing.Add(1)
+	defer d.m.firing.Add(-1)
+	sh := d.m.t.lock(d.h)
+	if i := sh.find(d.h, d.ref); i >= 0 {
+		sh.remove(i)
+	}
+	var call func(*floorFuncRef[T])
+	ref := d.ref.Value()
+	if ref != nil {
+		call, ref.call = ref.call, nil
+	}
+	sh.mu.Unlock()
+	if call != nil {
+		runRecovered(call, ref)
+	}
+}
+
+func runRecovered[T any](call func(*floorFuncRef[T]), ref *floorFuncRef[T]) {
+	defer func() { _ = recover() }()
+	call(ref)
 }
