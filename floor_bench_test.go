@@ -26,6 +26,7 @@ type floorValue[T any] struct {
 func (e floorValue[T]) matches(key int) bool { return e.key == key }
 func (e floorValue[T]) alive() bool          { return true }
 func (e floorValue[T]) mortal() bool         { return true }
+func (floorValue[T]) holds() bool            { return false }
 
 func (m *floorMap[T]) Store(k int, v *T) {
 	wp := weak.Make(v)
@@ -82,6 +83,7 @@ type floorKey[T any] struct {
 func (e floorKey[T]) matches(key *T) bool { return e.key == key }
 func (e floorKey[T]) alive() bool         { return true }
 func (e floorKey[T]) mortal() bool        { return true }
+func (floorKey[T]) holds() bool           { return false }
 
 func (m *floorKeyMap[T]) Store(k *T, v int) {
 	h := hashPtr(k)
@@ -154,6 +156,7 @@ type floorRefEntry[T any] struct {
 func (e floorRefEntry[T]) matches(key *T) bool { return e.key == key }
 func (e floorRefEntry[T]) alive() bool         { return true }
 func (e floorRefEntry[T]) mortal() bool        { return true }
+func (floorRefEntry[T]) holds() bool           { return false }
 
 func (m *floorRefs[T]) New(obj *T) *floorRef[T] {
 	h := hashPtr(obj)
@@ -198,6 +201,7 @@ type floorHook[T any] struct{ ref weak.Pointer[floorRef[T]] }
 func (e floorHook[T]) matches(q weak.Pointer[floorRef[T]]) bool { return e.ref == q }
 func (e floorHook[T]) alive() bool                              { return true }
 func (e floorHook[T]) mortal() bool                             { return true }
+func (floorHook[T]) holds() bool                                { return false }
 
 // floorDeath is what the cleanup of a floorHooks object needs.
 type floorDeath[T any] struct {
@@ -262,6 +266,7 @@ type floorFunc[T any] struct{ ref weak.Pointer[floorFuncRef[T]] }
 func (e floorFunc[T]) matches(q weak.Pointer[floorFuncRef[T]]) bool { return e.ref == q }
 func (e floorFunc[T]) alive() bool                                  { return true }
 func (e floorFunc[T]) mortal() bool                                 { return true }
+func (floorFunc[T]) holds() bool                                    { return false }
 
 // floorDutyDeath is what the cleanup of a floorDuties object needs.
 type floorDutyDeath[T any] struct {

@@ -2,6 +2,7 @@ package weakref
 
 import (
 	"iter"
+	"reflect"
 	"weak"
 )
 
@@ -29,6 +30,7 @@ func (e idEntry[K, V]) matches(key *K) bool { return e.wp.Value() == key }
 
 func (e idEntry[K, V]) alive() bool { return e.wp.Value() != nil }
 func (idEntry[K, V]) mortal() bool  { return true }
+func (idEntry[K, V]) holds() bool   { return holdsPointers(reflect.TypeFor[V]()) }
 
 // lockKey returns key's hash and its shard, locked, or a nil shard if
 // key is nil or the table was never written to: then key has no entry.

@@ -208,3 +208,42 @@ func TestSweeperLeavesNoGoroutine(t *testing.T) {
 		t.Fatalf("%d goroutines after the sweeps, %d before; %d sweeping", g, base, sweeperGoroutines())
 	}
 }
+
+// Collect collects a second time only when a sweep released memory that
+// its first collection could not reclaim: the values of dead WeakKeyMap
+// keys, not the entries of a WeakSet, which hold nothing.
+func TestCollectCollectsAgainOnlyForReleasedValues(t *testing.T) {
+	Collect() // nothing left to sweep from earlier tests
+	collections := 0
+	testHookCollected = func() { collections++ }
+	defer func() { testHookCollected = nil }()
+	var set WeakSet[node]
+	var m WeakKeyMap[node, []byte]
+	for _, c := range []struct {
+		what string
+		add  func(*node)
+		want int
+	}{
+		{"WeakSet", func(o *node) { set.Add(o) }, 1},
+		{"WeakKeyMap with []byte values", func(o *node) { m.Store(o, make([]byte, 64)) }, 2},
+	} {
+		addDropped(1000, c.add)
+		collections = 0
+		Collect()
+		if collections != c.want {
+			t.Errorf("%s: Collect collected %d times after its entries died, want %d", c.what, collections, c.want)
+		}
+	}
+	if set.Len() != 0 || m.Len() != 0 {
+		t.Fatalf("entries left after Collect: %d in the set, %d in the map", set.Len(), m.Len())
+	}
+}
+
+// addDropped adds n new objects with add, and drops them.
+//
+//go:noinline
+func addDropped(n int, add func(*node)) {
+	for i := range n {
+		add(newNode(i))
+	}
+}

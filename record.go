@@ -131,6 +131,10 @@ func (e regEntry) matches(q regQuery) bool {
 func (e regEntry) alive() bool  { return e.v.alive() }
 func (e regEntry) mortal() bool { return e.v.mortal() }
 
+// A registry entry holds its references weakly, and a record, which holds
+// finalizers strongly, is never swept.
+func (regEntry) holds() bool { return false }
+
 // A record is not mortal: it leaves the registry only when it is claimed
 // to fire, and never in a sweep. An unfired record whose object died
 // still has hooks to run, and reading the record would cost a cache miss

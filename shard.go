@@ -301,15 +301,18 @@ func (sh *shard[Q, E]) sweep(c uint64) int {
 		i++
 	}
 	sh.shrink()
-	if removed > 0 {
+	var e E
+	if removed > 0 && e.holds() {
 		swept.Add(uint64(removed))
 	}
 	return removed
 }
 
-// swept counts the entries that sweeps have removed, so that Collect can
-// tell whether a sweep, its own or another's, released anything since its
-// collection.
+// swept counts the entries that sweeps have removed and that held memory
+// strongly, so that Collect can tell whether a sweep, its own or
+// another's, released anything since its collection. Entries that hold
+// nothing, such as a WeakSet's or the registry's, are not counted: their
+// removal gives the next collection nothing to find.
 var swept atomic.Uint64
 
 // halves splits the shard's entries by the next bit of their hashes.

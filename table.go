@@ -1,6 +1,7 @@
 package weakref
 
 import (
+	"reflect"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -41,6 +42,10 @@ type entry[Q any] interface {
 	// sweep while it has none: entries that only their owner removes,
 	// such as the registry's records, cost a sweep nothing.
 	mortal() bool
+	// holds reports whether entries of this type hold memory strongly,
+	// such as a WeakKeyMap's values, which removing one may let the
+	// collector reclaim. It depends on the type only, not the entry.
+	holds() bool
 }
 
 // tableRoot is a table's state once it has been written to. The sweeper
@@ -342,3 +347,37 @@ type noCopy struct{}
 
 func (*noCopy) Lock()   {}
 func (*noCopy) Unlock() {}
+
+// holdsPointers reports whether a value of type t holds a pointer: to
+// another object, or to the memory of a string or slice.
+func holdsPointers(t reflect.Type) bool {
+	if v, ok := pointerful.Load(t); ok {
+		return v.(bool)
+	}
+	v := holdsPointersType(t)
+	pointerful.Store(t, v)
+	return v
+}
+
+// pointerful caches holdsPointers, which a sweep asks once.
+var pointerful sync.Map // reflect.Type to bool
+
+func holdsPointersType(t reflect.Type) bool {
+	switch t.Kind() {
+	case reflect.Bool,
+		reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr,
+		reflect.Float32, reflect.Float64, reflect.Complex64, reflect.Complex128:
+		return false
+	case reflect.Array:
+		return t.Len() > 0 && holdsPointersType(t.Elem())
+	case reflect.Struct:
+		for i := range t.NumField() {
+			if holdsPointersType(t.Field(i).Type) {
+				return true
+			}
+		}
+		return false
+	}
+	return true // strings, slices, pointers, maps, channels, functions, interfaces
+}

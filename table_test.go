@@ -18,6 +18,7 @@ type testEntry struct {
 func (e testEntry) matches(k int) bool { return e.key == k }
 func (e testEntry) alive() bool        { return !e.dead.Load() }
 func (e testEntry) mortal() bool       { return !e.immortal }
+func (testEntry) holds() bool          { return false }
 
 type testTable struct {
 	t    table[int, testEntry]

@@ -79,8 +79,8 @@ func Collect() int {
 	fireAll(collectDue())
 	// The values of dead WeakKeyMap keys, and the keys of entries whose
 	// values died, become unreachable only once their entries are swept:
-	// sweep every table now, and collect what that sweep, or the
-	// sweeper's, released.
+	// sweep every table now, and collect again if that sweep, or the
+	// sweeper's, released any (see swept).
 	reclaimTables()
 	if swept.Load() != sweptBefore {
 		fireAll(collectDue())
@@ -99,6 +99,9 @@ func collectDue() []firer {
 	collecting.Lock()
 	runtime.GC()
 	collecting.Unlock()
+	if testHookCollected != nil {
+		testHookCollected()
+	}
 	var due []firer
 	eachRegistered(func(h uint64, v registered) {
 		if f := v.due(h); f != nil {
@@ -118,6 +121,10 @@ func fireAll(due []firer) {
 
 // collectMu serializes Collect; see its doc.
 var collectMu sync.Mutex
+
+// testHookCollected, if a test sets it, runs after each of Collect's
+// collections.
+var testHookCollected func()
 
 // UnraisableError describes a panic in a callback or finalizer, which has
 // no caller to return to. It is Python's "Exception ignored in ...".

@@ -3,6 +3,7 @@ package weakref
 import (
 	"hash/maphash"
 	"iter"
+	"reflect"
 	"weak"
 )
 
@@ -43,6 +44,7 @@ func (e valueEntry[K, V]) matches(key K) bool { return e.key == key }
 
 func (e valueEntry[K, V]) alive() bool { return e.wp.Value() != nil }
 func (valueEntry[K, V]) mortal() bool  { return true }
+func (valueEntry[K, V]) holds() bool   { return holdsPointers(reflect.TypeFor[K]()) }
 
 var keySeed = maphash.MakeSeed()
 
