@@ -91,7 +91,9 @@ func (r *tableRoot[Q, E]) sweepAside(c uint64) int {
 // and Collect write-locks it around its collection, so that no such sweep
 // resolves a weak pointer while Collect's collection marks: an object that
 // the program dropped just before calling Collect, in this goroutine or
-// another, is then sure to be collected. A program's own runtime.GC has
+// another, is then not kept alive by such a sweep. (Go may still keep it
+// for one cycle through a stale pointer in a goroutine that the collector
+// preempted and scanned conservatively.) A program's own runtime.GC has
 // no such guard; see the package doc.
 var collecting sync.RWMutex
 
