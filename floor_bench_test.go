@@ -193,15 +193,25 @@ func (m *floorRefs[T]) insert(h uint64, obj *T, wr weak.Pointer[floorRef[T]]) {
 // reference is made and out when its object's cleanup runs. It holds
 // nothing strongly, so objects die as in the library.
 type floorHooks[T any] struct {
-	t table[weak.Pointer[floorRef[T]], floorHook[T]]
+	t table[weak.Pointer[floorRef[T]], floorIndexed[floorRef[T]]]
 }
 
-type floorHook[T any] struct{ ref weak.Pointer[floorRef[T]] }
+// floorIndexed is an entry of a callback floor's index: a reference of
+// type R, held weakly.
+type floorIndexed[R any] struct{ ref weak.Pointer[R] }
 
-func (e floorHook[T]) matches(q weak.Pointer[floorRef[T]]) bool { return e.ref == q }
-func (e floorHook[T]) alive() bool                              { return true }
-func (e floorHook[T]) mortal() bool                             { return true }
-func (floorHook[T]) holds() bool                                { return false }
+func (e floorIndexed[R]) matches(q weak.Pointer[R]) bool { return e.ref == q }
+func (e floorIndexed[R]) alive() bool                    { return true }
+func (e floorIndexed[R]) mortal() bool                   { return true }
+func (floorIndexed[R]) holds() bool                      { return false }
+
+// index adds ref, whose object's hash is h, to t.
+func index[R any](t *table[weak.Pointer[R], floorIndexed[R]], h uint64, ref weak.Pointer[R]) {
+	sh := t.lockForWrite(h)
+	i, _ := sh.slotFor(h, ref)
+	sh.insertAt(i, h, floorIndexed[R]{ref})
+	sh.mu.Unlock()
+}
 
 // floorDeath is what the cleanup of a floorHooks object needs.
 type floorDeath[T any] struct {
@@ -217,10 +227,7 @@ func (m *floorHooks[T]) New(obj *T, call func(*floorRef[T])) *floorRef[T] {
 	ref := &floorRef[T]{wp: weak.Make(obj)}
 	d := floorDeath[T]{m, hashPtr(obj), weak.Make(ref), call}
 	runtime.AddCleanup(obj, floorDied[T], d)
-	sh := m.t.lockForWrite(d.h)
-	i, _ := sh.slotFor(d.h, d.ref)
-	sh.insertAt(i, d.h, floorHook[T]{d.ref})
-	sh.mu.Unlock()
+	index(&m.t, d.h, d.ref)
 	return ref
 }
 
@@ -250,7 +257,7 @@ func floorDied[T any](d floorDeath[T]) {
 // with 16-byte slots, where the registry's slots hold an entry of any
 // type in 24 bytes.
 type floorDuties[T any] struct {
-	t      table[weak.Pointer[floorFuncRef[T]], floorFunc[T]]
+	t      table[weak.Pointer[floorFuncRef[T]], floorIndexed[floorFuncRef[T]]]
 	firing atomic.Int64
 }
 
@@ -260,13 +267,6 @@ type floorFuncRef[T any] struct {
 	_    uintptr
 	call func(*floorFuncRef[T]) // guarded by the index's lock; nil once taken
 }
-
-type floorFunc[T any] struct{ ref weak.Pointer[floorFuncRef[T]] }
-
-func (e floorFunc[T]) matches(q weak.Pointer[floorFuncRef[T]]) bool { return e.ref == q }
-func (e floorFunc[T]) alive() bool                                  { return true }
-func (e floorFunc[T]) mortal() bool                                 { return true }
-func (floorFunc[T]) holds() bool                                    { return false }
 
 // floorDutyDeath is what the cleanup of a floorDuties object needs.
 type floorDutyDeath[T any] struct {
@@ -281,10 +281,7 @@ func (m *floorDuties[T]) New(obj *T, call func(*floorFuncRef[T])) *floorFuncRef[
 	ref := &floorFuncRef[T]{wp: weak.Make(obj), call: call}
 	d := floorDutyDeath[T]{m, hashPtr(obj), weak.Make(ref)}
 	runtime.AddCleanup(obj, floorDutyDied[T], d)
-	sh := m.t.lockForWrite(d.h)
-	i, _ := sh.slotFor(d.h, d.ref)
-	sh.insertAt(i, d.h, floorFunc[T]{d.ref})
-	sh.mu.Unlock()
+	index(&m.t, d.h, d.ref)
 	return ref
 }
 
