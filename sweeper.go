@@ -71,7 +71,11 @@ func (r *tableRoot[Q, E]) sweepIdle(c uint64) int {
 // with only the scheduler's leftovers in its registers, so a Collect that
 // takes collecting after this shard finds this goroutine parked, or
 // running code that has resolved nothing since it resumed. (eachParallel
-// yields after each shard for the same reason.)
+// yields after each shard for the same reason.) Those leftovers can still
+// be pointers that another goroutine held on the same thread, so a pass
+// that runs while Collect's collection marks can keep a dropped object
+// for that cycle; Go gives no way to rule that out, and the tests allow
+// for it (see world.drop).
 func (r *tableRoot[Q, E]) sweepAside(c uint64) int {
 	removed := 0
 	sweep := func(sh *shard[Q, E]) bool { removed += sh.sweepIfStale(c); return true }
