@@ -1,9 +1,6 @@
 package weakref
 
-import (
-	"runtime"
-	"weak"
-)
+import "runtime"
 
 // An object whose only hook is one callback Ref or Proxy, or one
 // finalizer, needs no record either. Its registry entry is then that hook
@@ -134,7 +131,7 @@ func (e loneFinalizer[T]) due(h uint64) firer {
 func (e loneFinalizer[T]) take() (call, bool) { return e.f.take() }
 func (e loneFinalizer[T]) dead() bool         { return e.f.dead() }
 func (e loneFinalizer[T]) weakRef() any       { return nil }
-func (e loneFinalizer[T]) typeName() string   { return e.f.owner.typeName() }
+func (loneFinalizer[T]) typeName() string     { return typeNameOf[T]() }
 
 // handTo makes the finalizer the first hook of r, a new record for its
 // object, unless it is dead.
@@ -143,18 +140,5 @@ func (e loneFinalizer[T]) handTo(r *record[T]) {
 		r.adopt(e.f)
 	}
 }
-
-// An objectOf is the owner of a finalizer made without a record: its
-// object's weak pointer.
-type objectOf[T any] struct{ wp weak.Pointer[T] }
-
-func (o objectOf[T]) object() any {
-	if p := o.wp.Value(); p != nil {
-		return p
-	}
-	return nil
-}
-
-func (objectOf[T]) typeName() string { return typeNameOf[T]() }
 
 func (e loneFinalizer[T]) appendFinalizers(fs []*Finalize) []*Finalize { return append(fs, e.f) }

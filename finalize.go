@@ -16,7 +16,7 @@ import (
 // runs whether or not the program keeps the *Finalize. Its methods are safe
 // for concurrent use by multiple goroutines.
 type Finalize struct {
-	owner  owner  // the object's record, or its weak pointer
+	owner  owner  // the object's weak pointer
 	fn     func() // nil once run or detached, to let go of what it holds
 	seq    uint64 // creation order, for Shutdown
 	killed atomic.Bool
@@ -29,6 +29,21 @@ type owner interface {
 	object() any
 	typed
 }
+
+// An objectOf is a finalizer's owner: its object's weak pointer, which
+// an interface holds without an allocation.
+type objectOf[T any] struct{ wp weak.Pointer[T] }
+
+// object returns the object as an any, or nil once it is gone: never a
+// non-nil interface holding a nil pointer.
+func (o objectOf[T]) object() any {
+	if p := o.wp.Value(); p != nil {
+		return p
+	}
+	return nil
+}
+
+func (objectOf[T]) typeName() string { return typeNameOf[T]() }
 
 // finalizerSeq numbers finalizers in the order they are made, for
 // Shutdown. A live finalizer needs no registry of its own, as Python's
@@ -70,7 +85,7 @@ func NewFinalize[T, A any](obj *T, fn func(A), arg A) *Finalize {
 		}
 	}
 	rec := recordFor(obj)
-	f.owner = rec
+	f.owner = objectOf[T]{rec.wp}
 	rec.addHook(obj, f)
 	return f
 }

@@ -357,12 +357,3 @@ func (r *record[T]) appendFinalizers(fs []*Finalize) []*Finalize {
 	}
 	return fs
 }
-
-// object returns r's object as an any, or nil once it is gone. It never
-// returns a non-nil interface holding a nil pointer.
-func (r *record[T]) object() any {
-	if p := r.wp.Value(); p != nil {
-		return p
-	}
-	return nil
-}
