@@ -89,20 +89,22 @@ func (d hookAt[K]) cleanup() { d.fire() }
 // fire claims the hook, by removing it from the registry, and runs it.
 // Nothing runs if a record took the hook over, or another caller claimed
 // it.
-func (d hookAt[K]) fire() int {
-	startFire()
-	defer endFire()
+func (d hookAt[K]) fire() (ran int) {
+	c := startFire(d.h)
+	last := false
+	defer func() { c.end(last) }()
 	sh := claim(d.k, d.h)
 	if sh == nil {
 		return 0
 	}
-	c, ok := d.k.take()
+	k, ok := d.k.take()
 	sh.mu.Unlock()
 	if !ok {
 		return 0
 	}
-	calls := [1]call{c}
-	return runHooks(calls[:], d.k) // d.k, not d, which an interface would box
+	calls := [1]call{k}
+	ran, last = runHooks(calls[:], d.k, c) // d.k, not d, which an interface would box
+	return ran
 }
 
 func (callbackHook[T, H, P]) typeName() string { return typeNameOf[T]() }

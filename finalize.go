@@ -111,10 +111,11 @@ func (f *Finalize) take() (call, bool) {
 	if f.killed.Load() {
 		return call{}, false
 	}
-	return call{r: f, what: "finalizer"}, true
+	return call{r: f}, true
 }
 
 func (f *Finalize) runTaken(any) bool { return f.turn() }
+func (*Finalize) what() string        { return "finalizer" }
 
 // turn runs f if it is still alive, and reports whether it did. kill
 // decides the race with Call, Detach, Shutdown and other fires.
@@ -219,7 +220,7 @@ func Shutdown() int {
 			return ran
 		}
 		for _, f := range due {
-			if f.Atexit() && runUnraisable(f.turn, "finalizer", f.owner) {
+			if f.Atexit() && runUnraisable(f, nil, f.owner) {
 				ran++
 			}
 			if finalizerSeq.Load() != seq {

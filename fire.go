@@ -11,9 +11,10 @@ import (
 // fire claims r and runs its hooks, newest first, in the calling goroutine.
 // It is the runtime cleanup of r's object, and Collect calls it too; only
 // the first caller runs anything.
-func (r *record[T]) fire() int {
-	startFire()
-	defer endFire()
+func (r *record[T]) fire() (ran int) {
+	c := startFire(r.hash)
+	last := false
+	defer func() { c.end(last) }()
 	sh := claim(r, r.hash)
 	if sh == nil {
 		return 0
@@ -21,11 +22,9 @@ func (r *record[T]) fire() int {
 	var one [1]call // most objects have one hook: no allocation for them
 	calls := r.takeHooks(one[:0])
 	sh.mu.Unlock()
-	return runHooks(calls, r)
+	ran, last = runHooks(calls, r, c)
+	return ran
 }
-
-// hooksRun counts the callbacks and finalizers run by fire, for Collect.
-var hooksRun atomic.Uint64
 
 // A call is what a hook does when its object dies: a runner and what it
 // runs with. It holds both as interfaces of pointers rather than as a
@@ -35,10 +34,6 @@ var hooksRun atomic.Uint64
 type call struct {
 	r   runner
 	arg any // the callback a callback Ref or Proxy had when it was taken
-	// what names the hook in a report of its panic, as in "finalizer";
-	// the object's type is added only then, to keep formatting off the
-	// path of every callback.
-	what string
 }
 
 // A runner is a Ref or Proxy whose callback was taken, or a finalizer.
@@ -47,9 +42,11 @@ type runner interface {
 	// it did: a finalizer that was called or detached since it was taken
 	// does nothing.
 	runTaken(arg any) bool
+	// what names the hook in a report of its panic, as in "finalizer";
+	// the object's type is added only then, to keep formatting off the
+	// path of every callback.
+	what() string
 }
-
-func (c call) run() bool { return c.r.runTaken(c.arg) }
 
 // takeHooks empties r, closes its done channel and appends the calls due
 // to calls, newest first. The caller has claimed r, and holds its shard.
@@ -71,51 +68,117 @@ func (r *record[T]) takeHooks(calls []call) []call {
 }
 
 // runHooks runs calls in order, each inside its own recover, and returns
-// how many ran. Collect looks for its frame on the stack to tell whether a
-// hook called it; see firesOnStack.
-func runHooks(calls []call, of typed) int {
-	n := 0
-	for _, c := range calls {
-		if runUnraisable(c.run, c.what, of) {
-			n++
-			hooksRun.Add(1)
+// how many ran, and whether the last one did. It counts in c each hook
+// that ran as it returns, but the last: the caller counts that one as it
+// ends the fire, in the same atomic add, so that firing an object's one
+// hook costs two. Collect looks for runHooks' frame on the stack to tell
+// whether a hook called it; see firesOnStack.
+func runHooks(calls []call, of typed, c *fireCount) (ran int, last bool) {
+	for i, k := range calls {
+		if !runUnraisable(k.r, k.arg, of) {
+			continue
+		}
+		ran++
+		if i == len(calls)-1 {
+			last = true
+		} else {
+			c.n.Add(hookRan)
 		}
 	}
-	return n
+	return ran, last
 }
 
-// firing counts the registry entries being fired anywhere, so that
-// Collect can wait for cleanups that the runtime started before it. Every
-// fire changes the count, so it is an atomic rather than a counter under a
-// mutex that every fire in the process would take; the mutex is for the
-// goroutines that wait, which are few.
+// fires counts the registry entries being fired anywhere, so that Collect
+// can wait for the cleanups that the runtime started before it, and the
+// hooks they ran, for Collect's result. Every fire changes the count, and
+// the runtime fires on several goroutines at once, so the count is split
+// into stripes by the entry's hash, each an atomic in a cache line of its
+// own: two cores firing would otherwise pass one line back and forth for
+// every death. A mutex is only for the goroutines that wait, which are
+// few.
+var fires [fireStripes]fireCount
+
+const fireStripes = 64
+
+// A fireCount is one stripe of fires. Its low 32 bits count the fires in
+// progress, and its high 32 bits the hooks they ran, modulo 1<<32.
+type fireCount struct {
+	n atomic.Uint64
+	_ [56]byte // the rest of a cache line
+}
+
+// hookRan is a hook that ran, in a fireCount.
+const hookRan = 1 << 32
+
+// firing is what the goroutines that wait for fires (see waitFires)
+// share with the fires that wake them.
 var firing struct {
-	n       atomic.Int64 // entries being claimed or fired
 	waiters atomic.Int32 // goroutines in waitFires
 
 	mu   sync.Mutex
 	cond sync.Cond
-	held int64 // records whose goroutine waits in a Collect called from their hooks
+	held int64 // fires whose goroutine waits in a Collect called from their hooks
 }
 
 func init() { firing.cond.L = &firing.mu }
 
-// startFire counts a claim (see claim) about to be made. Whoever makes one
+// startFire counts a claim (see claim) of the entry of hash h, about to be
+// made, and returns the stripe that counts it. Whoever makes a claim
 // counts it first, so that whoever sees the claim also sees the count:
-// Collect never sees an entry claimed but not counted. endFire uncounts
-// it, whether or not the claim succeeded.
-func startFire() { firing.n.Add(1) }
+// Collect never sees an entry claimed but not counted. end uncounts it,
+// whether or not the claim succeeded.
+func startFire(h uint64) *fireCount {
+	c := &fires[h>>32%fireStripes]
+	c.n.Add(1)
+	return c
+}
 
-// endFire uncounts a claim and wakes the goroutines in waitFires. A waiter
-// adds itself to waiters before it reads n, and endFire reads waiters
-// after it changed n, so at least one of them sees the other.
-func endFire() {
-	firing.n.Add(-1)
+// end uncounts a fire, counting its last hook if that ran, and wakes the
+// goroutines in waitFires. A waiter adds itself to waiters before it reads
+// the counts, and end reads waiters after it changed its count, so at
+// least one of them sees the other.
+func (c *fireCount) end(lastRan bool) {
+	d := ^uint64(0) // minus one fire
+	if lastRan {
+		d += hookRan
+	}
+	c.n.Add(d)
 	if firing.waiters.Load() > 0 {
 		firing.mu.Lock()
 		firing.cond.Broadcast()
 		firing.mu.Unlock()
 	}
+}
+
+// firesInProgress returns how many fires are under way.
+func firesInProgress() int64 {
+	var n int64
+	for i := range fires {
+		n += int64(uint32(fires[i].n.Load()))
+	}
+	return n
+}
+
+// hookCounts is how many hooks ran, per stripe of fires, modulo 1<<32.
+type hookCounts [fireStripes]uint32
+
+// hooksRun returns how many hooks ran so far.
+func hooksRun() hookCounts {
+	var hc hookCounts
+	for i := range fires {
+		hc[i] = uint32(fires[i].n.Load() >> 32)
+	}
+	return hc
+}
+
+// since returns how many hooks ran between before and now, however often
+// a stripe's count wrapped around in between.
+func (now hookCounts) since(before hookCounts) int {
+	n := 0
+	for i := range now {
+		n += int(now[i] - before[i])
+	}
+	return n
 }
 
 // waitFires blocks until no entry is being fired. A Collect called from
@@ -130,7 +193,7 @@ func waitFires(own int) {
 		firing.cond.Broadcast() // another may be waiting for just these
 	}
 	for {
-		n := firing.n.Load()
+		n := firesInProgress()
 		if n == 0 || own > 0 && n <= firing.held {
 			break
 		}

@@ -26,15 +26,14 @@ func TestFiresOnStack(t *testing.T) {
 // waits for both fires to finish.
 func TestWaitFiresSkipsFiresWaitingInCollect(t *testing.T) {
 	defer watchdog(t, time.Minute)()
-	startFire() // two fires under way
-	startFire()
+	fired := []*fireCount{startFire(1 << 32), startFire(2 << 32)} // two fires under way
 	outer := make(chan struct{})
 	go func() {
 		waitFires(0)
 		close(outer)
 	}()
 	early := make(chan bool, 2)
-	for range 2 {
+	for _, c := range fired {
 		go func() {
 			waitFires(1) // as a Collect called from the fire's hook does
 			select {
@@ -43,7 +42,7 @@ func TestWaitFiresSkipsFiresWaitingInCollect(t *testing.T) {
 			default:
 				early <- false
 			}
-			endFire() // the hook returns, and the fire ends
+			c.end(true) // the hook returns, and the fire ends
 		}()
 	}
 	first, second := <-early, <-early
@@ -51,4 +50,15 @@ func TestWaitFiresSkipsFiresWaitingInCollect(t *testing.T) {
 		t.Fatal("waitFires(0) returned while records were being fired")
 	}
 	<-outer
+}
+
+// Collect's result counts the hooks run in each stripe of fires modulo
+// 1<<32, so that a stripe whose count wrapped around still adds what ran.
+func TestHookCountsSinceWrap(t *testing.T) {
+	var before, now hookCounts
+	before[3], now[3] = 1<<32-2, 1 // three hooks, across the wrap
+	before[9], now[9] = 5, 9       // four more
+	if n := now.since(before); n != 7 {
+		t.Fatalf("since = %d, want 7", n)
+	}
 }

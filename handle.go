@@ -13,17 +13,16 @@ type handle[T, H any] struct {
 }
 
 // handleOf is satisfied by *Ref[T] and *Proxy[T], which lets one function
-// make, find and fire both. shared and what are called on a nil pointer:
-// they depend on the type only.
+// make, find and fire both. shared is called on a nil pointer: it depends
+// on the type only.
 type handleOf[T, H any] interface {
 	*H
 	core() *handle[T, H]
 	// shared returns rec's slot for the Ref or Proxy that has no callback
 	// and is shared by every caller.
 	shared(rec *record[T]) *weak.Pointer[H]
-	// what names a callback of this type in reports of its panics.
-	what() string
-	// runTaken calls arg, the callback taken from the Ref or Proxy, on it.
+	// runTaken calls arg, the callback taken from the Ref or Proxy, on it,
+	// and what names such a callback.
 	runner
 }
 
@@ -155,7 +154,7 @@ func (k callbackHook[T, H, P]) take() (call, bool) {
 	if cb == nil {
 		return call{}, false
 	}
-	return call{r: P(h), arg: cb, what: P(nil).what()}, true
+	return call{r: P(h), arg: cb}, true
 }
 
 func (k callbackHook[T, H, P]) dead() bool { return k.wp.Value() == nil }

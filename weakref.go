@@ -73,7 +73,7 @@ func (e *argError) Error() string { return "weakref: " + e.fn + ": " + e.what }
 // the callbacks they found outside their turn, so that a callback can
 // call Collect.
 func Collect() int {
-	before := hooksRun.Load()
+	before := hooksRun()
 	own := firesOnStack()
 	sweptBefore := swept.Load()
 	fireAll(collectDue())
@@ -86,7 +86,7 @@ func Collect() int {
 		fireAll(collectDue())
 	}
 	waitFires(own)
-	return int(hooksRun.Load() - before)
+	return hooksRun().since(before)
 }
 
 // collectDue runs a collection and returns the registry entries whose
@@ -168,18 +168,18 @@ func SetUnraisableHook(h func(*UnraisableError)) (previous func(*UnraisableError
 	return nil
 }
 
-// runUnraisable calls run, the hook named what of an object of's, and
-// reports a panic to the unraisable hook. It returns what run returns, or
-// true if run panicked: the hook ran, and failed.
-func runUnraisable(run func() bool, what string, of typed) (ran bool) {
+// runUnraisable runs r, a hook of an object of's, with arg, and reports a
+// panic to the unraisable hook. It returns what r.runTaken returns, or
+// true if it panicked: the hook ran, and failed.
+func runUnraisable(r runner, arg any, of typed) (ran bool) {
 	defer func() {
 		if v := recover(); v != nil {
-			where := what + " for " + of.typeName()
+			where := r.what() + " for " + of.typeName()
 			report(&UnraisableError{Value: v, Stack: debug.Stack(), Where: where})
 			ran = true
 		}
 	}()
-	return run()
+	return r.runTaken(arg)
 }
 
 // typed is what runUnraisable needs to know of an object: its type.
