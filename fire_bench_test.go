@@ -12,30 +12,59 @@ import (
 // BenchmarkFire measures what an object's registry entry costs to fire
 // once the object died: the claim, unregister, taking the hook and running
 // a callback, with the rest (making the objects and Refs) outside the
-// timer.
+// timer. impl=floor:RefFunc+duties is the same death in BenchmarkCallbacks'
+// floor with the API's duties (see floorDuties), fired the same way.
 func BenchmarkFire(b *testing.B) {
+	b.Run("impl=floor:RefFunc+duties", func(b *testing.B) {
+		var m floorDuties[node, struct{}]
+		cb := func(*floorFuncRef[node]) {}
+		benchFire(b, func(o *node) (any, func()) {
+			ref := m.New(o, cb)
+			d := floorDutyDeath[node, struct{}]{&m, hashPtr(o), weak.Make(ref)}
+			return ref, func() { floorDutyDied(d) }
+		})
+	})
+	b.Run("impl=NewRefFunc", func(b *testing.B) {
+		cb := func(*Ref[node]) {}
+		benchFire(b, func(o *node) (any, func()) {
+			ref := NewRefFunc(o, cb)
+			f := firerOf(o)
+			return ref, func() { f.fire() }
+		})
+	})
+	b.Run("impl=NewFinalize", func(b *testing.B) {
+		fn := func(int) {}
+		benchFire(b, func(o *node) (any, func()) {
+			NewFinalize(o, fn, 0)
+			f := firerOf(o)
+			return nil, func() { f.fire() }
+		})
+	})
+}
+
+// benchFire times fire, which hook returns with what must stay alive, on
+// batches of new objects that hook gave their hooks.
+func benchFire(b *testing.B, hook func(*node) (keep any, fire func())) {
 	const batch = 1000
-	cb := func(*Ref[node]) {}
 	objs := make([]*node, batch)
-	refs := make([]*Ref[node], batch)
-	due := make([]firer, batch)
+	keep := make([]any, batch)
+	fires := make([]func(), batch)
 	b.ReportAllocs()
 	n := 0
 	for n < b.N {
 		b.StopTimer()
 		for i := range objs {
 			objs[i] = &node{a: i}
-			refs[i] = NewRefFunc(objs[i], cb)
-			due[i] = firerOf(objs[i])
+			keep[i], fires[i] = hook(objs[i])
 		}
 		b.StartTimer()
-		for _, f := range due {
-			f.fire()
+		for _, f := range fires {
+			f()
 		}
 		n += batch
 	}
 	runtime.KeepAlive(objs)
-	runtime.KeepAlive(refs)
+	runtime.KeepAlive(keep)
 }
 
 // firerOf returns what fires obj's registry entry, as if obj had died.
@@ -45,6 +74,8 @@ func firerOf[T any](obj *T) firer {
 		return v
 	case callbackHook[T, Ref[T], *Ref[T]]:
 		return hookAt[callbackHook[T, Ref[T], *Ref[T]]]{hashPtr(obj), v}
+	case loneFinalizer[T]:
+		return hookAt[loneFinalizer[T]]{hashPtr(obj), v}
 	}
 	panic("firerOf: the object has nothing to fire")
 }
@@ -94,6 +125,11 @@ func BenchmarkCallbacks(b *testing.B) {
 		// that Collect can wait on (see floorDuties).
 		{"floor:RefFunc+duties", func(o *node, ran *atomic.Int64) any {
 			return dutiesFloor.New(o, func(*floorFuncRef[node]) { ran.Add(1) })
+		}},
+		// The same with the registry's 24-byte slots, which hold an entry
+		// of any type, where the typed floor's hold 16 bytes.
+		{"floor:RefFunc+duties+slot24", func(o *node, ran *atomic.Int64) any {
+			return wideDutiesFloor.New(o, func(*floorFuncRef[node]) { ran.Add(1) })
 		}},
 		{"NewRefFunc", func(o *node, ran *atomic.Int64) any {
 			return NewRefFunc(o, func(*Ref[node]) { ran.Add(1) })
@@ -151,4 +187,7 @@ func BenchmarkCallbacks(b *testing.B) {
 var callbackFloor floorHooks[node]
 
 // dutiesFloor is the index of BenchmarkCallbacks' floor:RefFunc+duties.
-var dutiesFloor floorDuties[node]
+var dutiesFloor floorDuties[node, struct{}]
+
+// wideDutiesFloor is the index of floor:RefFunc+duties+slot24.
+var wideDutiesFloor floorDuties[node, uintptr]

@@ -1,8 +1,10 @@
 package weakref
 
 import (
+	"reflect"
 	"runtime"
 	"sync/atomic"
+	"testing"
 	"weak"
 )
 
@@ -193,23 +195,26 @@ func (m *floorRefs[T]) insert(h uint64, obj *T, wr weak.Pointer[floorRef[T]]) {
 // reference is made and out when its object's cleanup runs. It holds
 // nothing strongly, so objects die as in the library.
 type floorHooks[T any] struct {
-	t table[weak.Pointer[floorRef[T]], floorIndexed[floorRef[T]]]
+	t table[weak.Pointer[floorRef[T]], floorIndexed[floorRef[T], struct{}]]
 }
 
 // floorIndexed is an entry of a callback floor's index: a reference of
 // type R, held weakly.
-type floorIndexed[R any] struct{ ref weak.Pointer[R] }
+type floorIndexed[R, P any] struct {
+	_   P // struct{} for a typed table's 16-byte slots, uintptr for the registry's 24
+	ref weak.Pointer[R]
+}
 
-func (e floorIndexed[R]) matches(q weak.Pointer[R]) bool { return e.ref == q }
-func (e floorIndexed[R]) alive() bool                    { return true }
-func (e floorIndexed[R]) mortal() bool                   { return true }
-func (floorIndexed[R]) holds() bool                      { return false }
+func (e floorIndexed[R, P]) matches(q weak.Pointer[R]) bool { return e.ref == q }
+func (e floorIndexed[R, P]) alive() bool                    { return true }
+func (e floorIndexed[R, P]) mortal() bool                   { return true }
+func (floorIndexed[R, P]) holds() bool                      { return false }
 
 // index adds ref, whose object's hash is h, to t.
-func index[R any](t *table[weak.Pointer[R], floorIndexed[R]], h uint64, ref weak.Pointer[R]) {
+func index[R, P any](t *table[weak.Pointer[R], floorIndexed[R, P]], h uint64, ref weak.Pointer[R]) {
 	sh := t.lockForWrite(h)
 	i, _ := sh.slotFor(h, ref)
-	sh.insertAt(i, h, floorIndexed[R]{ref})
+	sh.insertAt(i, h, floorIndexed[R, P]{ref: ref})
 	sh.mu.Unlock()
 }
 
@@ -254,10 +259,13 @@ func floorDied[T any](d floorDeath[T]) {
 //     Collect to wait on.
 //
 // What it leaves out is the registry's generality: its table is typed,
-// with 16-byte slots, where the registry's slots hold an entry of any
-// type in 24 bytes.
-type floorDuties[T any] struct {
-	t      table[weak.Pointer[floorFuncRef[T]], floorIndexed[floorFuncRef[T]]]
+// and with P = struct{} its slots are 16 bytes, a hash and a weak pointer,
+// where the registry's hold an entry of any type, an interface, in 24.
+// P = uintptr pads them to the registry's size, and measures what that
+// costs: a million slots of 24 bytes take half as much memory again, and
+// each death's probe is a cache and TLB miss into them.
+type floorDuties[T, P any] struct {
+	t      table[weak.Pointer[floorFuncRef[T]], floorIndexed[floorFuncRef[T], P]]
 	firing atomic.Int64
 }
 
@@ -269,23 +277,23 @@ type floorFuncRef[T any] struct {
 }
 
 // floorDutyDeath is what the cleanup of a floorDuties object needs.
-type floorDutyDeath[T any] struct {
-	m   *floorDuties[T]
+type floorDutyDeath[T, P any] struct {
+	m   *floorDuties[T, P]
 	h   uint64
 	ref weak.Pointer[floorFuncRef[T]]
 }
 
 // New returns a reference to obj whose call runs with it when obj dies,
 // if the reference still lives.
-func (m *floorDuties[T]) New(obj *T, call func(*floorFuncRef[T])) *floorFuncRef[T] {
+func (m *floorDuties[T, P]) New(obj *T, call func(*floorFuncRef[T])) *floorFuncRef[T] {
 	ref := &floorFuncRef[T]{wp: weak.Make(obj), call: call}
-	d := floorDutyDeath[T]{m, hashPtr(obj), weak.Make(ref)}
-	runtime.AddCleanup(obj, floorDutyDied[T], d)
+	d := floorDutyDeath[T, P]{m, hashPtr(obj), weak.Make(ref)}
+	runtime.AddCleanup(obj, floorDutyDied[T, P], d)
 	index(&m.t, d.h, d.ref)
 	return ref
 }
 
-func floorDutyDied[T any](d floorDutyDeath[T]) {
+func floorDutyDied[T, P any](d floorDutyDeath[T, P]) {
 	d.m.firing.Add(1)
 	defer d.m.firing.Add(-1)
 	sh := d.m.t.lock(d.h)
@@ -306,4 +314,23 @@ func floorDutyDied[T any](d floorDutyDeath[T]) {
 func runRecovered[T any](call func(*floorFuncRef[T]), ref *floorFuncRef[T]) {
 	defer func() { _ = recover() }()
 	call(ref)
+}
+
+// The duties floors' slots are the sizes their comments give: a typed
+// table's, and the registry's, which floor:RefFunc+duties+slot24 copies.
+func TestFloorSlotSizes(t *testing.T) {
+	sizes := []struct {
+		name string
+		got  uintptr
+		want uintptr
+	}{
+		{"typed floor", reflect.TypeFor[slot[floorIndexed[floorFuncRef[node], struct{}]]]().Size(), 16},
+		{"padded floor", reflect.TypeFor[slot[floorIndexed[floorFuncRef[node], uintptr]]]().Size(), 24},
+		{"registry", reflect.TypeFor[slot[regEntry]]().Size(), 24},
+	}
+	for _, s := range sizes {
+		if s.got != s.want {
+			t.Errorf("%s: slot of %d bytes, want %d", s.name, s.got, s.want)
+		}
+	}
 }
