@@ -263,7 +263,7 @@ func floorDied[T any](d floorDeath[T]) {
 // where the registry's hold an entry of any type, an interface, in 24.
 // P = uintptr pads them to the registry's size, and measures what that
 // costs: a million slots of 24 bytes take half as much memory again, and
-// each death's probe is a cache and TLB miss into them.
+// each death's probe is a cache miss into them.
 type floorDuties[T, P any] struct {
 	t      table[weak.Pointer[floorFuncRef[T]], floorIndexed[floorFuncRef[T], P]]
 	firing atomic.Int64
