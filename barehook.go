@@ -32,7 +32,7 @@ type loneHook interface {
 // nothing, if obj has an entry already.
 func registerHook[T any, K loneHook](obj *T, k K) bool {
 	d := hookAt[K]{hashPtr(obj), k}
-	sh := registryFor(d.h).lockForWrite(d.h)
+	sh := registry.lockForWrite(d.h)
 	i, found := sh.slotFor(d.h, regQuery{obj: obj})
 	if !found {
 		sh.insertAt(i, d.h, regEntry{k})

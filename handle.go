@@ -90,7 +90,7 @@ func (h *handle[T, H]) getCallback() func(*H) {
 		return nil // taken, or about to be: the object is gone
 	}
 	hash := hashPtr(obj)
-	sh := registryFor(hash).lock(hash)
+	sh := registry.lock(hash)
 	defer sh.mu.Unlock()
 	return h.callback
 }

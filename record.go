@@ -65,9 +65,12 @@ type holdsFinalizers interface {
 }
 
 // registry maps objects to their entries. It is this package's hash
-// table (table.go), split into independent tables by hash bits that the
-// table itself does not use, so that concurrent NewRef calls on different
-// objects seldom share a shard lock, even while each table is one shard.
+// table (table.go), split from the start into registryShards shards, so
+// that concurrent NewRef calls on different objects seldom share a shard
+// lock even while the registry is small. It is one table rather than
+// one per shard, so that every death finds its shard through the same
+// root and directory, which stay in cache: profiled over a million
+// deaths, 64 tables spent 40% more time finding and locking the shard.
 //
 // An object's entry is one of three kinds:
 //   - its shared Ref or Proxy, when that is all it has (a shared entry,
@@ -78,16 +81,16 @@ type holdsFinalizers interface {
 //     its runtime cleanup claims. A record takes over the entry of either
 //     other kind when the object needs one.
 //
-// Whoever removes an entry claims it (see claim). The registry's roots
-// exist from the start; they join the sweeper with the first shared entry
+// Whoever removes an entry claims it (see claim). The registry's root
+// exists from the start; it joins the sweeper with the first shared entry
 // (see sweepRegistry).
-var registry [64]table[regQuery, regEntry]
+var registry table[regQuery, regEntry]
 
-func init() {
-	for i := range registry {
-		registry[i].root.Store(newRoot[regQuery, regEntry]())
-	}
-}
+// registryShards is how many shards the registry starts with: a power of
+// two, so that they split the directory evenly.
+const registryShards = 64
+
+func init() { registry.root.Store(newSplitRoot[regQuery, regEntry](registryShards)) }
 
 // regEntry is a registry entry. Two entries share a hash only when they
 // are for the same address: a dead object and a newer one at its
@@ -150,13 +153,6 @@ func (r *record[T]) due(uint64) firer {
 	return nil
 }
 
-// registryFor returns the table that holds the records of hash h. The
-// table's shards use the low 32 bits and the top bits of h; the bits above
-// the low 32 choose the table.
-func registryFor(h uint64) *table[regQuery, regEntry] {
-	return &registry[h>>32%uint64(len(registry))]
-}
-
 // seed hashes object addresses. Go's collector does not move heap objects,
 // so an address, and therefore its hash, is stable for an object's life.
 var seed = maphash.MakeSeed()
@@ -169,7 +165,7 @@ func hashPtr[T any](p *T) uint64 {
 // registeredFor returns obj's registry entry, or nil if it has none.
 func registeredFor[T any](obj *T) registered {
 	h := hashPtr(obj)
-	sh := registryFor(h).lock(h)
+	sh := registry.lock(h)
 	var v registered
 	if i := sh.find(h, regQuery{obj: obj}); i >= 0 {
 		v = sh.slots[i].e.v
@@ -194,7 +190,7 @@ func recordFor[T any](obj *T) *record[T] {
 	// weak.Make and AddCleanup walk the object's span, so do them outside
 	// the shard lock and look again under it.
 	r := &record[T]{hash: hashPtr(obj), wp: weak.Make(obj)}
-	sh := registryFor(r.hash).lockForWrite(r.hash)
+	sh := registry.lockForWrite(r.hash)
 	i, found := sh.slotFor(r.hash, regQuery{obj: obj})
 	if found {
 		switch v := sh.slots[i].e.v.(type) {
@@ -220,7 +216,7 @@ func recordFor[T any](obj *T) *record[T] {
 // shard still locked, for the caller to take the callbacks under the lock
 // that guards them (see handle); otherwise it returns nil.
 func claim(v registered, h uint64) *shard[regQuery, regEntry] {
-	sh := registryFor(h).lock(h)
+	sh := registry.lock(h)
 	if i := sh.find(h, regQuery{e: v}); i >= 0 {
 		sh.remove(i)
 		return sh
@@ -232,16 +228,14 @@ func claim(v registered, h uint64) *shard[regQuery, regEntry] {
 // eachRegistered calls f on every registry entry and its hash, a shard at
 // a time under its lock.
 func eachRegistered(f func(uint64, registered)) {
-	for i := range registry {
-		registry[i].root.Load().each(func(sh *shard[regQuery, regEntry]) bool {
-			for _, s := range sh.slots {
-				if s.hash != 0 {
-					f(s.hash, s.e.v)
-				}
+	registry.root.Load().each(func(sh *shard[regQuery, regEntry]) bool {
+		for _, s := range sh.slots {
+			if s.hash != 0 {
+				f(s.hash, s.e.v)
 			}
-			return true
-		})
-	}
+		}
+		return true
+	})
 }
 
 // isFor reports whether q, a *T in an interface, is r's object.

@@ -85,7 +85,7 @@ func newShared[T, H any, P handleOf[T, H]](fn string, obj *T) *H {
 	*P(h).core() = handle[T, H]{wp: weak.Make(obj)}
 	e := regEntry{shared[T, H, P]{weak.Make(h)}}
 	hash := hashPtr(obj)
-	sh := registryFor(hash).lockForWrite(hash)
+	sh := registry.lockForWrite(hash)
 	i, found := sh.slotFor(hash, regQuery{obj: obj})
 	if found {
 		switch v := sh.slots[i].e.v.(type) {
@@ -107,7 +107,7 @@ func newShared[T, H any, P handleOf[T, H]](fn string, obj *T) *H {
 	return h
 }
 
-// sweepRegistry registers the registry's tables with the sweeper once,
+// sweepRegistry registers the registry with the sweeper once,
 // when the first shared entry is made: until then no entry can die in a
 // sweep, and collections need not look at the registry. From then on an
 // idle registry is swept after each collection, as an idle collection is:
@@ -115,8 +115,4 @@ func newShared[T, H any, P handleOf[T, H]](fn string, obj *T) *H {
 // shards that have any (see entry.mortal).
 var sweepRegistry sync.Once
 
-func registerRegistry() {
-	for i := range registry {
-		watch(registry[i].root.Load())
-	}
-}
+func registerRegistry() { watch(registry.root.Load()) }

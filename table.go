@@ -1,6 +1,7 @@
 package weakref
 
 import (
+	"math/bits"
 	"reflect"
 	"runtime"
 	"sync"
@@ -107,7 +108,7 @@ func (t *table[Q, E]) ensure() *tableRoot[Q, E] {
 	if r := t.get(); r != nil {
 		return r
 	}
-	r := newRoot[Q, E]()
+	r := newSplitRoot[Q, E](1)
 	if t.root.CompareAndSwap(nil, r) {
 		register(t, r)
 		return r
@@ -115,9 +116,17 @@ func (t *table[Q, E]) ensure() *tableRoot[Q, E] {
 	return t.get()
 }
 
-func newRoot[Q any, E entry[Q]]() *tableRoot[Q, E] {
+// newSplitRoot returns a root whose directory has n empty shards, as if
+// a table of one had split until it had n; n is a power of two. Shards
+// are made empty: each allocates its slots on its first insert.
+func newSplitRoot[Q any, E entry[Q]](n int) *tableRoot[Q, E] {
+	d := &directory[Q, E]{depth: uint8(bits.TrailingZeros(uint(n)))}
+	d.shards = make([]*shard[Q, E], n)
+	for i := range d.shards {
+		d.shards[i] = &shard[Q, E]{depth: d.depth, prefix: uint64(i)}
+	}
 	r := new(tableRoot[Q, E])
-	r.dir.Store(&directory[Q, E]{shards: []*shard[Q, E]{{}}})
+	r.dir.Store(d)
 	r.touched.Store(true)
 	return r
 }

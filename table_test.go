@@ -1,7 +1,10 @@
 package weakref
 
 import (
+	"fmt"
+	"maps"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -97,29 +100,41 @@ var hashes = map[string]func(int) uint64{
 // whatever the hashes: probing goes on past a slot whose hash matches
 // another key's, and backward-shift deletion keeps every entry reachable,
 // across the end of the slot array too.
+//
+// It holds for a table split into shards from the start, as the registry
+// is (newSplitRoot), as for one that starts as a single shard.
 func TestTableAgreesWithMap(t *testing.T) {
-	for name, hash := range hashes {
-		t.Run(name, func(t *testing.T) {
-			tt := &testTable{hash: hash}
-			model := map[int]bool{}
-			alive := new(atomic.Bool)
-			r := rand.New(rand.NewPCG(1, 2))
-			for step := range 20_000 {
-				k := r.IntN(3000)
-				if r.IntN(3) == 0 {
-					if tt.remove(k) != model[k] {
-						t.Fatalf("step %d: remove(%d) disagrees with the model", step, k)
-					}
-					delete(model, k)
-				} else {
-					tt.store(k, alive)
-					model[k] = true
-				}
-				if step%1000 == 0 || step == 19_999 {
-					checkTable(t, tt, model)
-				}
+	for _, name := range slices.Sorted(maps.Keys(hashes)) {
+		for _, start := range []int{1, registryShards} {
+			t.Run(fmt.Sprintf("%s/shards=%d", name, start), func(t *testing.T) {
+				tt := &testTable{hash: hashes[name]}
+				tt.t.root.Store(newSplitRoot[int, testEntry](start))
+				agreeWithMap(t, tt)
+			})
+		}
+	}
+}
+
+// agreeWithMap checks tt against a map under random stores and removes.
+func agreeWithMap(t *testing.T, tt *testTable) {
+	t.Helper()
+	model := map[int]bool{}
+	alive := new(atomic.Bool)
+	r := rand.New(rand.NewPCG(1, 2))
+	for step := range 20_000 {
+		k := r.IntN(3000)
+		if r.IntN(3) == 0 {
+			if tt.remove(k) != model[k] {
+				t.Fatalf("step %d: remove(%d) disagrees with the model", step, k)
 			}
-		})
+			delete(model, k)
+		} else {
+			tt.store(k, alive)
+			model[k] = true
+		}
+		if step%1000 == 0 || step == 19_999 {
+			checkTable(t, tt, model)
+		}
 	}
 }
 
