@@ -225,14 +225,15 @@ func claim(v registered, h uint64) *shard[regQuery, regEntry] {
 	return nil
 }
 
-// eachRegistered calls f on every registry entry and its hash, a shard at
-// a time under its lock.
+// eachRegistered calls f on every registry entry and its hash. It copies
+// a shard's slots under its lock and calls f with no lock held: Collect's
+// f resolves weak pointers, a cache miss or two per entry, and the
+// runtime's cleanup goroutines, firing the same deaths meanwhile, would
+// otherwise wait for the whole shard at each claim.
 func eachRegistered(f func(uint64, registered)) {
-	registry.root.Load().each(func(sh *shard[regQuery, regEntry]) bool {
-		for _, s := range sh.slots {
-			if s.hash != 0 {
-				f(s.hash, s.e.v)
-			}
+	registry.snapshot(func(slots []slot[regEntry]) bool {
+		for _, s := range slots {
+			f(s.hash, s.e.v)
 		}
 		return true
 	})

@@ -123,3 +123,28 @@ func TestPruneLetsDetachedFinalizersGo(t *testing.T) {
 		runtime.KeepAlive(o)
 	}
 }
+
+// Collect's walk of the registry calls its function with no shard lock
+// held, so that the runtime's cleanups, which claim entries meanwhile,
+// never wait for the weak pointers it resolves.
+func TestEachRegisteredHoldsNoLock(t *testing.T) {
+	objs := make([]*node, 100)
+	for i := range objs {
+		objs[i] = newNode(i)
+		NewFinalize(objs[i], func(int) {}, i).Detach()
+	}
+	seen := 0
+	eachRegistered(func(h uint64, _ registered) {
+		seen++
+		d := registry.root.Load().dir.Load()
+		sh := d.shards[d.index(h)]
+		if !sh.mu.TryLock() {
+			t.Fatalf("entry %#x: its shard is locked during the walk", h)
+		}
+		sh.mu.Unlock()
+	})
+	if seen < len(objs) {
+		t.Errorf("the walk saw %d entries, want at least %d", seen, len(objs))
+	}
+	runtime.KeepAlive(objs)
+}
