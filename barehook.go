@@ -61,12 +61,13 @@ func (k callbackHook[T, H, P]) isFor(q any) bool {
 func (callbackHook[T, H, P]) alive() bool  { return true }
 func (callbackHook[T, H, P]) mortal() bool { return false }
 
-func (k callbackHook[T, H, P]) due(h uint64) firer {
+func (k callbackHook[T, H, P]) due() bool {
 	ref := k.wp.Value()
-	if ref == nil || P(ref).core().wp.Value() != nil {
-		return nil
-	}
-	return hookAt[callbackHook[T, H, P]]{h, k}
+	return ref != nil && P(ref).core().wp.Value() == nil
+}
+
+func (k callbackHook[T, H, P]) fireAt(h uint64) int {
+	return hookAt[callbackHook[T, H, P]]{h, k}.fire()
 }
 
 // handTo makes k the first hook of r, a new record for its object, unless
@@ -123,12 +124,11 @@ func (e loneFinalizer[T]) isFor(q any) bool {
 func (loneFinalizer[T]) alive() bool  { return true }
 func (loneFinalizer[T]) mortal() bool { return false }
 
-func (e loneFinalizer[T]) due(h uint64) firer {
-	if e.f.owner.object() != nil || !e.f.Alive() {
-		return nil
-	}
-	return hookAt[loneFinalizer[T]]{h, e}
+func (e loneFinalizer[T]) due() bool {
+	return e.f.owner.object() == nil && e.f.Alive()
 }
+
+func (e loneFinalizer[T]) fireAt(h uint64) int { return hookAt[loneFinalizer[T]]{h, e}.fire() }
 
 func (e loneFinalizer[T]) take() (call, bool) { return e.f.take() }
 func (e loneFinalizer[T]) dead() bool         { return e.f.dead() }

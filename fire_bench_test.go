@@ -28,16 +28,16 @@ func BenchmarkFire(b *testing.B) {
 		cb := func(*Ref[node]) {}
 		benchFire(b, func(o *node) (any, func()) {
 			ref := NewRefFunc(o, cb)
-			f := firerOf(o)
-			return ref, func() { f.fire() }
+			d := firerOf(o)
+			return ref, func() { d.v.fireAt(d.h) }
 		})
 	})
 	b.Run("impl=NewFinalize", func(b *testing.B) {
 		fn := func(int) {}
 		benchFire(b, func(o *node) (any, func()) {
 			NewFinalize(o, fn, 0)
-			f := firerOf(o)
-			return nil, func() { f.fire() }
+			d := firerOf(o)
+			return nil, func() { d.v.fireAt(d.h) }
 		})
 	})
 }
@@ -67,17 +67,14 @@ func benchFire(b *testing.B, hook func(*node) (keep any, fire func())) {
 	runtime.KeepAlive(keep)
 }
 
-// firerOf returns what fires obj's registry entry, as if obj had died.
-func firerOf[T any](obj *T) firer {
-	switch v := registeredFor(obj).(type) {
-	case *record[T]:
-		return v
-	case callbackHook[T, Ref[T], *Ref[T]]:
-		return hookAt[callbackHook[T, Ref[T], *Ref[T]]]{hashPtr(obj), v}
-	case loneFinalizer[T]:
-		return hookAt[loneFinalizer[T]]{hashPtr(obj), v}
+// firerOf returns what fires obj's registry entry, as if obj had died,
+// the way Collect fires a due entry.
+func firerOf[T any](obj *T) dueEntry {
+	v := registeredFor(obj)
+	if v == nil {
+		panic("firerOf: the object has nothing to fire")
 	}
-	panic("firerOf: the object has nothing to fire")
+	return dueEntry{hashPtr(obj), v}
 }
 
 // BenchmarkCallbacks measures, per op, the time from dropping 1,000,000

@@ -105,16 +105,15 @@ type registered interface {
 	// alive and mortal are the table entry's: see entry.
 	alive() bool
 	mortal() bool
-	// due returns what Collect must fire for the entry, whose hash is h,
-	// once a collection found its object unreachable; nil if the object
-	// lives or nothing has to run.
-	due(h uint64) firer
+	// due reports whether Collect must fire the entry, once a collection
+	// found its object unreachable: false if the object lives or nothing
+	// has to run.
+	due() bool
+	// fireAt runs the entry's hooks, given its hash h, unless another
+	// caller (the object's runtime cleanup or another Collect) claimed
+	// them first, and returns how many ran.
+	fireAt(h uint64) int
 }
-
-// A firer is a registry entry due to fire: fire runs its hooks, unless
-// another caller (the object's runtime cleanup or another Collect) claimed
-// them first, and returns how many ran.
-type firer interface{ fire() int }
 
 // A regQuery finds an entry: by its object, a *T in an interface, for
 // NewRef and its kin, or by the entry itself, for fire, whose object is
@@ -146,12 +145,8 @@ func (regEntry) holds() bool { return false }
 func (*record[T]) alive() bool  { return true }
 func (*record[T]) mortal() bool { return false }
 
-func (r *record[T]) due(uint64) firer {
-	if r.collected() {
-		return r
-	}
-	return nil
-}
+func (r *record[T]) due() bool         { return r.collected() }
+func (r *record[T]) fireAt(uint64) int { return r.fire() }
 
 // seed hashes object addresses. Go's collector does not move heap objects,
 // so an address, and therefore its hash, is stable for an object's life.

@@ -39,7 +39,8 @@ func (s shared[T, H, P]) alive() bool { return s.wp.Value() != nil }
 func (shared[T, H, P]) mortal() bool  { return true }
 
 // A shared entry has nothing to run when its object dies.
-func (shared[T, H, P]) due(uint64) firer { return nil }
+func (shared[T, H, P]) due() bool         { return false }
+func (shared[T, H, P]) fireAt(uint64) int { return 0 }
 
 // A bareEntry is a registry entry that is one reference, without a record:
 // a shared entry of either kind, or a callback hook (see registerHook).

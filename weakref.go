@@ -93,7 +93,7 @@ func Collect() int {
 // objects are gone and that have hooks to run. Collects take turns to
 // collect and search, and no background sweep runs while one collects
 // (see collecting).
-func collectDue() []firer {
+func collectDue() []dueEntry {
 	collectMu.Lock()
 	defer collectMu.Unlock()
 	collecting.Lock()
@@ -102,20 +102,28 @@ func collectDue() []firer {
 	if testHookCollected != nil {
 		testHookCollected()
 	}
-	var due []firer
+	var due []dueEntry
 	eachRegistered(func(h uint64, v registered) {
-		if f := v.due(h); f != nil {
-			due = append(due, f)
+		if v.due() {
+			due = append(due, dueEntry{h, v})
 		}
 	})
 	return due
 }
 
+// A dueEntry is a registry entry that Collect found due, and its hash.
+// It is kept as the entry, rather than as what fires it, which an
+// interface would box: one allocation per death.
+type dueEntry struct {
+	h uint64
+	v registered
+}
+
 // fireAll runs the hooks of due entries, outside Collect's turn, so that a
 // callback can call Collect.
-func fireAll(due []firer) {
-	for _, f := range due {
-		f.fire()
+func fireAll(due []dueEntry) {
+	for _, d := range due {
+		d.v.fireAt(d.h)
 	}
 }
 
