@@ -57,11 +57,15 @@ func (r *tableRoot[Q, E]) sweepIdle(c uint64) int {
 	if r.touched.Swap(false) {
 		return 0
 	}
-	return r.sweepAside(c)
+	return r.sweepAside(c, true)
 }
 
 // sweepAside sweeps the table shard by shard, never while Collect
-// collects, and gives way to the program between shards.
+// collects, and gives way to the program between shards. With idle, it
+// stops at the first shard boundary after a caller used the table: the
+// caller may be about to collect, and a table as large as the registry
+// takes long enough to sweep that one caller or another starts during
+// the pass.
 //
 // It yields before it lets Collect in, not after. The collector scans a
 // goroutine stopped at a call precisely, but one it preempts between two
@@ -76,10 +80,13 @@ func (r *tableRoot[Q, E]) sweepIdle(c uint64) int {
 // that runs while Collect's collection marks can keep a dropped object
 // for that cycle; Go gives no way to rule that out, and the tests allow
 // for it (see world.drop).
-func (r *tableRoot[Q, E]) sweepAside(c uint64) int {
+func (r *tableRoot[Q, E]) sweepAside(c uint64, idle bool) int {
 	removed := 0
 	sweep := func(sh *shard[Q, E]) bool { removed += sh.sweepIfStale(c); return true }
 	r.dir.Load().each(func(sh *shard[Q, E]) bool {
+		if idle && r.touched.Load() {
+			return false // in use again: left to its callers, or the next pass
+		}
 		collecting.RLock()
 		visit(sh, sweep)
 		runtime.Gosched()
@@ -101,7 +108,7 @@ func (r *tableRoot[Q, E]) sweepAside(c uint64) int {
 // no such guard; see the package doc.
 var collecting sync.RWMutex
 
-func (r *tableRoot[Q, E]) sweepAll(c uint64) int { return r.sweepAside(c) }
+func (r *tableRoot[Q, E]) sweepAll(c uint64) int { return r.sweepAside(c, false) }
 
 // register adds the root r of table t to the sweeper, and arms the
 // sentinel if none is armed. The sweeper holds r, never t: a cleanup on

@@ -339,3 +339,58 @@ func TestTableConcurrentCollisions(t *testing.T) {
 		})
 	}
 }
+
+// usingEntry is a table entry that is alive until the test sweeps, and
+// then dead, with a use of the table each time a sweep asks.
+type usingEntry struct {
+	key int
+	s   *usingSweep
+}
+
+type usingSweep struct {
+	sweeping bool
+	use      func()
+}
+
+func (e usingEntry) matches(k int) bool { return e.key == k }
+func (usingEntry) mortal() bool         { return true }
+func (usingEntry) holds() bool          { return false }
+
+func (e usingEntry) alive() bool {
+	if !e.s.sweeping {
+		return true
+	}
+	e.s.use()
+	return false
+}
+
+// A sweeper pass over an idle table stops at the first shard boundary
+// after a caller used the table: the caller may be about to collect, and
+// a pass that went on would resolve weak pointers while the collection
+// marks. Collect's sweep of every table (sweepAll) goes on to the end.
+func TestIdleSweepStopsWhenTheTableIsUsed(t *testing.T) {
+	for _, idle := range []bool{true, false} {
+		t.Run(fmt.Sprintf("idle=%v", idle), func(t *testing.T) {
+			const n = 400
+			var tab table[int, usingEntry]
+			r := newSplitRoot[int, usingEntry](4)
+			tab.root.Store(r)
+			s := &usingSweep{use: func() { r.touched.Store(true) }}
+			for k := range n {
+				h := hashOf(hashKey(k))
+				sh := tab.lockForWrite(h)
+				sh.insert(h, usingEntry{k, s})
+				sh.mu.Unlock()
+			}
+			r.touched.Store(false)
+			s.sweeping = true
+			removed := r.sweepAside(lastGC.Load()+1, idle)
+			switch {
+			case idle && (removed == 0 || removed == n):
+				t.Fatalf("the pass removed %d of %d dead entries, want those of the shards before the use", removed, n)
+			case !idle && removed != n:
+				t.Fatalf("sweepAll removed %d of %d dead entries", removed, n)
+			}
+		})
+	}
+}
