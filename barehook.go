@@ -91,13 +91,12 @@ func (d hookAt[K]) cleanup() { d.fire() }
 // Nothing runs if a record took the hook over, or another caller claimed
 // it.
 func (d hookAt[K]) fire() (ran int) {
-	c := startFire(d.h)
-	last := false
-	defer func() { c.end(last) }()
-	sh := claim(d.k, d.h)
+	sh, c := claim(d.k, d.h)
 	if sh == nil {
 		return 0
 	}
+	last := false
+	defer func() { c.end(last) }()
 	k, ok := d.k.take()
 	sh.mu.Unlock()
 	if !ok {

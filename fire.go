@@ -12,13 +12,12 @@ import (
 // It is the runtime cleanup of r's object, and Collect calls it too; only
 // the first caller runs anything.
 func (r *record[T]) fire() (ran int) {
-	c := startFire(r.hash)
-	last := false
-	defer func() { c.end(last) }()
-	sh := claim(r, r.hash)
+	sh, c := claim(r, r.hash)
 	if sh == nil {
 		return 0
 	}
+	last := false
+	defer func() { c.end(last) }()
 	var one [1]call // most objects have one hook: no allocation for them
 	calls := r.takeHooks(one[:0])
 	sh.mu.Unlock()
@@ -123,10 +122,13 @@ var firing struct {
 func init() { firing.cond.L = &firing.mu }
 
 // startFire counts a claim (see claim) of the entry of hash h, about to be
-// made, and returns the stripe that counts it. Whoever makes a claim
-// counts it first, so that whoever sees the claim also sees the count:
-// Collect never sees an entry claimed but not counted. end uncounts it,
-// whether or not the claim succeeded.
+// made, and returns the stripe that counts it. The claimer counts it under
+// the entry's shard lock, before it removes the entry, so that whoever
+// sees the claim, by finding the entry gone or failing to claim it, also
+// sees the count: Collect never sees an entry claimed but not counted.
+// Counting under the lock, whose acquisition already drained the store
+// buffer, costs less than an atomic add on its own, and a claim that
+// fails counts nothing. end uncounts it.
 func startFire(h uint64) *fireCount {
 	c := &fires[h>>32%fireStripes]
 	c.n.Add(1)

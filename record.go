@@ -207,17 +207,20 @@ func recordFor[T any](obj *T) *record[T] {
 // claim removes v, whose hash is h, from the registry: v itself, never a
 // newer entry for an object at the same address. Removing an entry claims
 // it: the object's runtime cleanup and Collect may both try, and only the
-// one that removes it runs its hooks. If v was there, claim returns its
+// one that removes it runs its hooks. If v was there, claim counts the
+// fire (see startFire) and returns the stripe that counts it, and v's
 // shard still locked, for the caller to take the callbacks under the lock
-// that guards them (see handle); otherwise it returns nil.
-func claim(v registered, h uint64) *shard[regQuery, regEntry] {
+// that guards them (see handle); otherwise it returns nil and counts
+// nothing.
+func claim(v registered, h uint64) (*shard[regQuery, regEntry], *fireCount) {
 	sh := registry.lock(h)
 	if i := sh.find(h, regQuery{e: v}); i >= 0 {
+		c := startFire(h)
 		sh.remove(i)
-		return sh
+		return sh, c
 	}
 	sh.mu.Unlock()
-	return nil
+	return nil, nil
 }
 
 // eachRegistered calls f on every registry entry and its hash. It copies
