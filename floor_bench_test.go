@@ -258,16 +258,41 @@ func floorDied[T any](d floorDeath[T]) {
 //   - a count of deaths in progress goes up and down around each, for a
 //     Collect to wait on.
 //
-// What it leaves out is the registry's generality: its table is typed,
-// and with P = struct{} its slots are 16 bytes, a hash and a weak pointer,
-// where the registry's hold an entry of any type, an interface, in 24.
-// P = uintptr pads them to the registry's size, and measures what that
-// costs: a million slots of 24 bytes take half as much memory again, and
-// each death's probe is a cache miss into them.
-type floorDuties[T, P any] struct {
-	t      table[weak.Pointer[floorFuncRef[T]], floorIndexed[floorFuncRef[T], P]]
+// What it leaves out is the registry's generality. With E a
+// floorIndexed, its table is typed: with P = struct{} its slots are 16
+// bytes, a hash and a weak pointer, where the registry's hold an entry of
+// any type, an interface, in 24. P = uintptr pads them to the registry's
+// size, and measures what that costs: a million slots of 24 bytes take
+// half as much memory again, and each death's probe is a cache miss into
+// them. E = floorBoxed holds the weak pointer in an interface, as the
+// registry holds its entries, and measures the rest of that generality:
+// two pointer words per slot for the collector to scan, where the padded
+// slot has one, and an interface compare in each probe.
+type floorDuties[T any, E floorSlot[T, E]] struct {
+	t      table[weak.Pointer[floorFuncRef[T]], E]
 	firing atomic.Int64
 }
+
+// A floorSlot is an entry of a floorDuties index.
+type floorSlot[T, E any] interface {
+	entry[weak.Pointer[floorFuncRef[T]]]
+	// of returns the entry for ref; it is called on the zero E.
+	of(ref weak.Pointer[floorFuncRef[T]]) E
+}
+
+func (floorIndexed[R, P]) of(ref weak.Pointer[R]) floorIndexed[R, P] {
+	return floorIndexed[R, P]{ref: ref}
+}
+
+// floorBoxed is an entry of a floorDuties index that holds its reference
+// in an interface, as the registry holds its entries.
+type floorBoxed[R any] struct{ ref any }
+
+func (e floorBoxed[R]) matches(q weak.Pointer[R]) bool     { return e.ref == any(q) }
+func (floorBoxed[R]) alive() bool                          { return true }
+func (floorBoxed[R]) mortal() bool                         { return true }
+func (floorBoxed[R]) holds() bool                          { return false }
+func (floorBoxed[R]) of(ref weak.Pointer[R]) floorBoxed[R] { return floorBoxed[R]{ref} }
 
 // floorFuncRef is a reference with its callback, of a Ref's size.
 type floorFuncRef[T any] struct {
@@ -277,23 +302,27 @@ type floorFuncRef[T any] struct {
 }
 
 // floorDutyDeath is what the cleanup of a floorDuties object needs.
-type floorDutyDeath[T, P any] struct {
-	m   *floorDuties[T, P]
+type floorDutyDeath[T any, E floorSlot[T, E]] struct {
+	m   *floorDuties[T, E]
 	h   uint64
 	ref weak.Pointer[floorFuncRef[T]]
 }
 
 // New returns a reference to obj whose call runs with it when obj dies,
 // if the reference still lives.
-func (m *floorDuties[T, P]) New(obj *T, call func(*floorFuncRef[T])) *floorFuncRef[T] {
+func (m *floorDuties[T, E]) New(obj *T, call func(*floorFuncRef[T])) *floorFuncRef[T] {
 	ref := &floorFuncRef[T]{wp: weak.Make(obj), call: call}
-	d := floorDutyDeath[T, P]{m, hashPtr(obj), weak.Make(ref)}
-	runtime.AddCleanup(obj, floorDutyDied[T, P], d)
-	index(&m.t, d.h, d.ref)
+	d := floorDutyDeath[T, E]{m, hashPtr(obj), weak.Make(ref)}
+	runtime.AddCleanup(obj, floorDutyDied[T, E], d)
+	sh := m.t.lockForWrite(d.h)
+	i, _ := sh.slotFor(d.h, d.ref)
+	var zero E
+	sh.insertAt(i, d.h, zero.of(d.ref))
+	sh.mu.Unlock()
 	return ref
 }
 
-func floorDutyDied[T, P any](d floorDutyDeath[T, P]) {
+func floorDutyDied[T any, E floorSlot[T, E]](d floorDutyDeath[T, E]) {
 	d.m.firing.Add(1)
 	defer d.m.firing.Add(-1)
 	sh := d.m.t.lock(d.h)
@@ -326,6 +355,7 @@ func TestFloorSlotSizes(t *testing.T) {
 	}{
 		{"typed floor", reflect.TypeFor[slot[floorIndexed[floorFuncRef[node], struct{}]]]().Size(), 16},
 		{"padded floor", reflect.TypeFor[slot[floorIndexed[floorFuncRef[node], uintptr]]]().Size(), 24},
+		{"boxed floor", reflect.TypeFor[slot[floorBoxed[floorFuncRef[node]]]]().Size(), 24},
 		{"registry", reflect.TypeFor[slot[regEntry]]().Size(), 24},
 	}
 	for _, s := range sizes {
