@@ -66,15 +66,13 @@ func (r *record[T]) takeHooks(calls []call) []call {
 	return calls
 }
 
-// runHooks runs calls in order, each inside its own recover, and returns
-// how many ran, and whether the last one did. It counts in c each hook
-// that ran as it returns, but the last: the caller counts that one as it
-// ends the fire, in the same atomic add, so that firing an object's one
-// hook costs two. Collect looks for runHooks' frame on the stack to tell
-// whether a hook called it; see firesOnStack.
+// runHooks runs calls in order and returns how many ran, and whether the
+// last one did. It counts in c each hook that ran as it returns, but the
+// last: the caller counts that one as it ends the fire, in the same
+// atomic add, so that firing an object's one hook costs two.
 func runHooks(calls []call, of typed, c *fireCount) (ran int, last bool) {
 	for i, k := range calls {
-		if !runUnraisable(k.r, k.arg, of) {
+		if !runFired(k, of) {
 			continue
 		}
 		ran++
@@ -86,6 +84,12 @@ func runHooks(calls []call, of typed, c *fireCount) (ran int, last bool) {
 	}
 	return ran, last
 }
+
+// runFired runs k, a hook of an object of's that a fire took, inside its
+// own recover (see runUnraisable), and reports whether it ran. Collect
+// looks for runFired's frame on the stack to tell whether a hook called
+// it; see firesOnStack.
+func runFired(k call, of typed) bool { return runUnraisable(k.r, k.arg, of) }
 
 // fires counts the registry entries being fired anywhere, so that Collect
 // can wait for the cleanups that the runtime started before it, and the
@@ -206,10 +210,11 @@ func waitFires(own int) {
 	firing.mu.Unlock()
 }
 
-// firesOnStack returns how many records the calling goroutine is firing:
-// how many runHooks frames its stack holds. Go gives a goroutine no
-// identity to ask with, so the stack is the record; Collect, which asks,
-// runs a whole garbage collection, next to which the walk costs nothing.
+// firesOnStack returns how many entries the calling goroutine is firing:
+// how many runFired frames its stack holds, inlined or not. Go gives a
+// goroutine no identity to ask with, so the stack is the record; Collect,
+// which asks, runs a whole garbage collection, next to which the walk
+// costs nothing.
 func firesOnStack() int {
 	pcs := make([]uintptr, 64)
 	for {
@@ -224,7 +229,7 @@ func firesOnStack() int {
 	frames := runtime.CallersFrames(pcs)
 	for {
 		f, more := frames.Next()
-		if f.Function == runHooksName {
+		if f.Function == runFiredName {
 			count++
 		}
 		if !more {
@@ -233,5 +238,5 @@ func firesOnStack() int {
 	}
 }
 
-// runHooksName is runHooks' name in a stack trace.
-var runHooksName = reflect.TypeFor[call]().PkgPath() + ".runHooks"
+// runFiredName is runFired's name in a stack trace.
+var runFiredName = reflect.TypeFor[call]().PkgPath() + ".runFired"

@@ -6,18 +6,36 @@ import (
 	"time"
 )
 
-// Collect tells a call from a hook by the runHooks frames on its stack.
+// Collect tells a call from a hook by the runFired frames on its stack:
+// one in the hook of a lone entry or of a record, and none in a finalizer
+// that Shutdown runs, which is no fire.
 func TestFiresOnStack(t *testing.T) {
 	if n := firesOnStack(); n != 0 {
 		t.Fatalf("firesOnStack = %d outside any hook, want 0", n)
 	}
-	inside := -1
-	r := NewRefFunc(newNode(1), func(*Ref[node]) { inside = firesOnStack() })
-	Collect()
-	if inside != 1 {
-		t.Fatalf("firesOnStack = %d inside a callback, want 1", inside)
+	lone, inRecord, atExit := -1, -1, -1
+	r1 := NewRefFunc(newNode(1), func(*Ref[node]) { lone = firesOnStack() })
+	o := newNode(2)
+	shared := NewRef(o) // with a callback Ref too, o has a record
+	r2 := NewRefFunc(o, func(*Ref[node]) { inRecord = firesOnStack() })
+	if _, ok := registeredFor(o).(*record[node]); !ok {
+		t.Fatal("the object with two Refs has no record")
 	}
-	runtime.KeepAlive(r)
+	o = nil
+	Collect()
+	if lone != 1 || inRecord != 1 {
+		t.Fatalf("firesOnStack = %d in a lone entry's callback, %d in a record's, want 1 and 1", lone, inRecord)
+	}
+	kept := newNode(3)
+	NewFinalize(kept, func(struct{}) { atExit = firesOnStack() }, struct{}{})
+	Shutdown() // runs the finalizer: Atexit is true by default
+	if atExit != 0 {
+		t.Fatalf("firesOnStack = %d in a finalizer that Shutdown ran, want 0", atExit)
+	}
+	runtime.KeepAlive(r1)
+	runtime.KeepAlive(r2)
+	runtime.KeepAlive(shared)
+	runtime.KeepAlive(kept)
 }
 
 // Two goroutines firing a record each, both waiting in a Collect called
