@@ -15,7 +15,7 @@ import (
 // timer. The floor rows are the same death in BenchmarkCallbacks' duties
 // floors (see floorDuties), fired the same way. It fires batches of
 // 1,000, whose entries, Refs and handles are still in the cache;
-// BenchmarkFireCold fires them as a collection leaves them.
+// BenchmarkColdFire fires them as a collection leaves them.
 func BenchmarkFire(b *testing.B) {
 	for _, im := range fireImpls() {
 		b.Run("impl="+im.name, func(b *testing.B) { benchFire(b, 1000, im.hook()) })
@@ -70,7 +70,7 @@ func floorFire[E floorSlot[node, E]](m *floorDuties[node, E]) func(*node) (any, 
 	}
 }
 
-// BenchmarkFireCold fires the deaths of 1,000,000 objects per op, with
+// BenchmarkColdFire fires the deaths of 1,000,000 objects per op, with
 // each fire's probe, handle and Ref cache misses, as they are after a
 // collection; no collection runs meanwhile. The time a miss takes on
 // these machines varies by a fifth from one run to the next, more than
@@ -79,7 +79,7 @@ func floorFire[E floorSlot[node, E]](m *floorDuties[node, E]) func(*node) (any, 
 // 1,000 at a time, alternating which goes first. It reports the time per
 // fire of each (ns/fire, floor-ns/fire) and their ratio (x-floor); ns/op
 // counts both.
-func BenchmarkFireCold(b *testing.B) {
+func BenchmarkColdFire(b *testing.B) {
 	for _, im := range fireImpls()[2:] {
 		b.Run("impl="+im.name, func(b *testing.B) {
 			const n, chunk = 1_000_000, 1000
