@@ -57,7 +57,7 @@ func fireImpls() []fireImpl {
 
 // slot24Fire is the hook of the floor with the registry's slot size.
 func slot24Fire() func(*node) (any, func()) {
-	return floorFire(new(floorDuties[node, floorIndexed[floorFuncRef[node], uintptr]]))
+	return floorFire(new(floorDuties[node, paddedSlot]))
 }
 
 // floorFire is the hook of a duties floor whose index is m.
@@ -294,10 +294,15 @@ var callbackFloor floorHooks[node]
 var dutiesFloor floorDuties[node, typedSlot]
 
 // wideDutiesFloor is the index of floor:RefFunc+duties+slot24.
-var wideDutiesFloor floorDuties[node, floorIndexed[floorFuncRef[node], uintptr]]
+var wideDutiesFloor floorDuties[node, paddedSlot]
 
 // boxedDutiesFloor is the index of floor:RefFunc+duties+boxed.
-var boxedDutiesFloor floorDuties[node, floorBoxed[floorFuncRef[node]]]
+var boxedDutiesFloor floorDuties[node, boxedSlot]
 
-// typedSlot is the typed floor's entry, with 16-byte slots.
-type typedSlot = floorIndexed[floorFuncRef[node], struct{}]
+// The duties floors' entries: typed, with 16-byte slots; padded to the
+// registry's 24; and held in an interface, as the registry holds them.
+type (
+	typedSlot  = floorIndexed[floorFuncRef[node], struct{}]
+	paddedSlot = floorIndexed[floorFuncRef[node], uintptr]
+	boxedSlot  = floorBoxed[floorFuncRef[node]]
+)

@@ -210,11 +210,11 @@ func (e floorIndexed[R, P]) alive() bool                    { return true }
 func (e floorIndexed[R, P]) mortal() bool                   { return true }
 func (floorIndexed[R, P]) holds() bool                      { return false }
 
-// index adds ref, whose object's hash is h, to t.
-func index[R, P any](t *table[weak.Pointer[R], floorIndexed[R, P]], h uint64, ref weak.Pointer[R]) {
+// index adds e, the entry for q, whose object's hash is h, to t.
+func index[Q any, E entry[Q]](t *table[Q, E], h uint64, q Q, e E) {
 	sh := t.lockForWrite(h)
-	i, _ := sh.slotFor(h, ref)
-	sh.insertAt(i, h, floorIndexed[R, P]{ref: ref})
+	i, _ := sh.slotFor(h, q)
+	sh.insertAt(i, h, e)
 	sh.mu.Unlock()
 }
 
@@ -232,7 +232,7 @@ func (m *floorHooks[T]) New(obj *T, call func(*floorRef[T])) *floorRef[T] {
 	ref := &floorRef[T]{wp: weak.Make(obj)}
 	d := floorDeath[T]{m, hashPtr(obj), weak.Make(ref), call}
 	runtime.AddCleanup(obj, floorDied[T], d)
-	index(&m.t, d.h, d.ref)
+	index(&m.t, d.h, d.ref, floorIndexed[floorRef[T], struct{}]{ref: d.ref})
 	return ref
 }
 
@@ -314,11 +314,8 @@ func (m *floorDuties[T, E]) New(obj *T, call func(*floorFuncRef[T])) *floorFuncR
 	ref := &floorFuncRef[T]{wp: weak.Make(obj), call: call}
 	d := floorDutyDeath[T, E]{m, hashPtr(obj), weak.Make(ref)}
 	runtime.AddCleanup(obj, floorDutyDied[T, E], d)
-	sh := m.t.lockForWrite(d.h)
-	i, _ := sh.slotFor(d.h, d.ref)
 	var zero E
-	sh.insertAt(i, d.h, zero.of(d.ref))
-	sh.mu.Unlock()
+	index(&m.t, d.h, d.ref, zero.of(d.ref))
 	return ref
 }
 
@@ -353,9 +350,9 @@ func TestFloorSlotSizes(t *testing.T) {
 		got  uintptr
 		want uintptr
 	}{
-		{"typed floor", reflect.TypeFor[slot[floorIndexed[floorFuncRef[node], struct{}]]]().Size(), 16},
-		{"padded floor", reflect.TypeFor[slot[floorIndexed[floorFuncRef[node], uintptr]]]().Size(), 24},
-		{"boxed floor", reflect.TypeFor[slot[floorBoxed[floorFuncRef[node]]]]().Size(), 24},
+		{"typed floor", reflect.TypeFor[slot[typedSlot]]().Size(), 16},
+		{"padded floor", reflect.TypeFor[slot[paddedSlot]]().Size(), 24},
+		{"boxed floor", reflect.TypeFor[slot[boxedSlot]]().Size(), 24},
 		{"registry", reflect.TypeFor[slot[regEntry]]().Size(), 24},
 	}
 	for _, s := range sizes {
