@@ -36,20 +36,19 @@ func fireImpls() []fireImpl {
 			return floorFire(new(floorDuties[node, typedSlot]))
 		}},
 		{"floor:RefFunc+duties+slot24", slot24Fire},
+		{"floor:RefFunc+duties+boxed", boxedFire},
 		{"NewRefFunc", func() func(*node) (any, func()) {
 			cb := func(*Ref[node]) {}
 			return func(o *node) (any, func()) {
 				ref := NewRefFunc(o, cb)
-				d := firerOf(o)
-				return ref, func() { d.v.fireAt(d.h) }
+				return ref, hookCleanup[callbackHook[node, Ref[node], *Ref[node]]](o)
 			}
 		}},
 		{"NewFinalize", func() func(*node) (any, func()) {
 			fn := func(int) {}
 			return func(o *node) (any, func()) {
 				NewFinalize(o, fn, 0)
-				d := firerOf(o)
-				return nil, func() { d.v.fireAt(d.h) }
+				return nil, hookCleanup[loneFinalizer[node]](o)
 			}
 		}},
 	}
@@ -58,6 +57,12 @@ func fireImpls() []fireImpl {
 // slot24Fire is the hook of the floor with the registry's slot size.
 func slot24Fire() func(*node) (any, func()) {
 	return floorFire(new(floorDuties[node, paddedSlot]))
+}
+
+// boxedFire is the hook of the floor whose slots hold their reference in
+// an interface, as the registry's do.
+func boxedFire() func(*node) (any, func()) {
+	return floorFire(new(floorDuties[node, boxedSlot]))
 }
 
 // floorFire is the hook of a duties floor whose index is m.
@@ -75,39 +80,40 @@ func floorFire[E floorSlot[node, E]](m *floorDuties[node, E]) func(*node) (any, 
 // collection; no collection runs meanwhile. The time a miss takes on
 // these machines varies by a fifth from one run to the next, more than
 // the differences to measure, so each op makes the objects of the
-// library's row and of the slot24 floor at once, and fires them in turn,
-// 1,000 at a time, alternating which goes first. It reports the time per
-// fire of each (ns/fire, floor-ns/fire) and their ratio (x-floor); ns/op
-// counts both.
+// library's row and of two floors at once, and fires them in turn, 1,000
+// at a time, each batch going first in its turn. The floors are the
+// slot24 floor, whose slots are the registry's size, and the boxed floor,
+// whose slots also hold their reference in an interface, as the
+// registry's do. It reports the time per fire of each (ns/fire,
+// floor-ns/fire for slot24, boxed-ns/fire) and the library's ratios to
+// them (x-floor, x-boxed); ns/op counts all three.
 func BenchmarkColdFire(b *testing.B) {
 	for _, im := range fireImpls() {
 		if !strings.HasPrefix(im.name, "New") {
-			continue // the floor is each row's pair
+			continue // the floors are each row's pairs
 		}
 		b.Run("impl="+im.name, func(b *testing.B) {
 			const n, chunk = 1_000_000, 1000
-			var lib, floor time.Duration
+			var took [3]time.Duration // the library, slot24, boxed
 			for b.Loop() {
 				b.StopTimer()
-				l, f := newFireBatches(n, im.hook(), slot24Fire())
+				batches := newFireBatches(n, im.hook(), slot24Fire(), boxedFire())
 				runtime.GC() // no collection left from making them
 				b.StartTimer()
 				for i := 0; i < n; i += chunk {
-					if i/chunk%2 == 0 {
-						floor += f.fire(i, i+chunk)
-						lib += l.fire(i, i+chunk)
-					} else {
-						lib += l.fire(i, i+chunk)
-						floor += f.fire(i, i+chunk)
+					for k := range batches {
+						j := (k + i/chunk) % len(batches)
+						took[j] += batches[j].fire(i, i+chunk)
 					}
 				}
-				runtime.KeepAlive(l)
-				runtime.KeepAlive(f)
+				runtime.KeepAlive(batches)
 			}
 			fires := float64(b.N * n)
-			b.ReportMetric(float64(lib.Nanoseconds())/fires, "ns/fire")
-			b.ReportMetric(float64(floor.Nanoseconds())/fires, "floor-ns/fire")
-			b.ReportMetric(float64(lib)/float64(floor), "x-floor")
+			b.ReportMetric(float64(took[0].Nanoseconds())/fires, "ns/fire")
+			b.ReportMetric(float64(took[1].Nanoseconds())/fires, "floor-ns/fire")
+			b.ReportMetric(float64(took[2].Nanoseconds())/fires, "boxed-ns/fire")
+			b.ReportMetric(float64(took[0])/float64(took[1]), "x-floor")
+			b.ReportMetric(float64(took[0])/float64(took[2]), "x-boxed")
 		})
 	}
 }
@@ -119,20 +125,23 @@ type fireBatch struct {
 	fires []func()
 }
 
-// newFireBatches returns two batches of n objects, given their hooks by
-// hookA and hookB, made in turn: each batch's memory is then as old, and
-// as spread out, as the other's. (Made one batch after the other, the
-// second fired up to a fifth faster or slower than the first, by which
-// went first.)
-func newFireBatches(n int, hookA, hookB func(*node) (any, func())) (a, b *fireBatch) {
-	a = &fireBatch{make([]*node, n), make([]any, n), make([]func(), n)}
-	b = &fireBatch{make([]*node, n), make([]any, n), make([]func(), n)}
-	for i := range n {
-		a.objs[i], b.objs[i] = &node{a: i}, &node{a: i}
-		a.keep[i], a.fires[i] = hookA(a.objs[i])
-		b.keep[i], b.fires[i] = hookB(b.objs[i])
+// newFireBatches returns a batch of n objects for each of hooks, which
+// gives them their hooks, made in turn: each batch's memory is then as
+// old, and as spread out, as the others'. (Made one batch after the other,
+// the second fired up to a fifth faster or slower than the first, by
+// which went first.)
+func newFireBatches(n int, hooks ...func(*node) (any, func())) []*fireBatch {
+	batches := make([]*fireBatch, len(hooks))
+	for k := range batches {
+		batches[k] = &fireBatch{make([]*node, n), make([]any, n), make([]func(), n)}
 	}
-	return a, b
+	for i := range n {
+		for k, fb := range batches {
+			fb.objs[i] = &node{a: i}
+			fb.keep[i], fb.fires[i] = hooks[k](fb.objs[i])
+		}
+	}
+	return batches
 }
 
 // fire fires the deaths from i to j and returns how long that took.
@@ -169,14 +178,15 @@ func benchFire(b *testing.B, batch int, hook func(*node) (keep any, fire func())
 	runtime.KeepAlive(keep)
 }
 
-// firerOf returns what fires obj's registry entry, as if obj had died,
-// the way Collect fires a due entry.
-func firerOf[T any](obj *T) dueEntry {
-	v := registeredFor(obj)
-	if v == nil {
-		panic("firerOf: the object has nothing to fire")
+// hookCleanup returns the runtime cleanup of obj's lone hook, of type K,
+// bound to its argument as AddCleanup binds it: what the runtime calls
+// when obj dies.
+func hookCleanup[K loneHook, T any](obj *T) func() {
+	k, ok := registeredFor(obj).(K)
+	if !ok {
+		panic("hookCleanup: the object's entry is not a lone hook of that type")
 	}
-	return dueEntry{hashPtr(obj), v}
+	return hookAt[K]{hashPtr(obj), k}.cleanup
 }
 
 // BenchmarkCallbacks measures, per op, the time from dropping 1,000,000
