@@ -200,13 +200,87 @@ func hookCleanup[K loneHook, T any](obj *T) func() {
 // returns. That includes marking and sweeping, and, since the runtime
 // starts on queued cleanups while it sweeps, some of the hooks' work.
 func BenchmarkCallbacks(b *testing.B) {
-	const n = 1_000_000
-	impls := []struct {
-		name string
-		// hook gives o its callback, which adds one to ran, and returns
-		// what must stay alive for it to run.
-		hook func(o *node, ran *atomic.Int64) any
-	}{
+	for _, mode := range []string{"gc", "Collect"} {
+		for _, im := range callbackImpls() {
+			if mode == "Collect" && !strings.HasPrefix(im.name, "New") {
+				continue // Collect does not run the runtime's own cleanups
+			}
+			b.Run("mode="+mode+"/impl="+im.name, func(b *testing.B) {
+				var collecting time.Duration
+				for b.Loop() {
+					_, gc := timeDrop(b, im.hook, mode == "Collect")
+					collecting += gc
+				}
+				if mode == "gc" {
+					b.ReportMetric(ms(collecting)/float64(b.N), "gc-ms/op")
+				}
+			})
+		}
+	}
+}
+
+// BenchmarkPairedDrops is BenchmarkCallbacks' library rows, each op
+// paired in one process with the two floors that BenchmarkColdFire uses.
+// A row of BenchmarkCallbacks run alone varies by a fifth or more from
+// one process to the next, as much as the distance to measure. Each op
+// here drops a million objects with the library's hooks, a million with
+// the slot24 floor's and a million with the boxed floor's, one drop after
+// the other, the order turning by one each op, so that with a multiple
+// of 3 ops each goes first as often. A drop of the boxed floor before the
+// timed ops grows the heap, which the first drop of a process would
+// otherwise do alone. It reports the time of
+// each drop until its last callback ran (ms/drop, floor-ms/drop for
+// slot24, boxed-ms/drop), the library's ratios (x-floor, x-boxed), and
+// the part of each drop until runtime.GC or Collect returned (gc-ms/drop,
+// floor-gc-ms/drop, boxed-gc-ms/drop). The floors always run their
+// cleanups on the runtime's goroutines; with mode=Collect, the library's
+// drop is Collect's.
+func BenchmarkPairedDrops(b *testing.B) {
+	impls := make(map[string]callbackImpl)
+	for _, im := range callbackImpls() {
+		impls[im.name] = im
+	}
+	floors := []callbackImpl{impls["floor:RefFunc+duties+slot24"], impls["floor:RefFunc+duties+boxed"]}
+	for _, mode := range []string{"gc", "Collect"} {
+		for _, name := range []string{"NewRefFunc", "NewFinalize"} {
+			rows := append([]callbackImpl{impls[name]}, floors...)
+			b.Run("mode="+mode+"/impl="+name, func(b *testing.B) {
+				timeDrop(b, floors[1].hook, false)
+				var took, gc [3]time.Duration // the library, slot24, boxed
+				op := 0
+				for b.Loop() {
+					for k := range rows {
+						j := (k + op) % len(rows)
+						d, g := timeDrop(b, rows[j].hook, j == 0 && mode == "Collect")
+						took[j] += d
+						gc[j] += g
+					}
+					op++
+				}
+				for k, unit := range []string{"ms/drop", "floor-ms/drop", "boxed-ms/drop"} {
+					b.ReportMetric(ms(took[k])/float64(b.N), unit)
+					b.ReportMetric(ms(gc[k])/float64(b.N), strings.Replace(unit, "ms", "gc-ms", 1))
+				}
+				b.ReportMetric(float64(took[0])/float64(took[1]), "x-floor")
+				b.ReportMetric(float64(took[0])/float64(took[2]), "x-boxed")
+			})
+		}
+	}
+}
+
+// ms returns d in milliseconds.
+func ms(d time.Duration) float64 { return float64(d.Nanoseconds()) / 1e6 }
+
+// A callbackImpl is a row of BenchmarkCallbacks. Its hook gives o its
+// callback, which adds one to ran, and returns what must stay alive for
+// it to run.
+type callbackImpl struct {
+	name string
+	hook func(o *node, ran *atomic.Int64) any
+}
+
+func callbackImpls() []callbackImpl {
+	return []callbackImpl{
 		{"AddCleanup", func(o *node, ran *atomic.Int64) any {
 			runtime.AddCleanup(o, func(ran *atomic.Int64) { ran.Add(1) }, ran)
 			return nil
@@ -253,48 +327,42 @@ func BenchmarkCallbacks(b *testing.B) {
 			return nil
 		}},
 	}
-	for _, mode := range []string{"gc", "Collect"} {
-		for _, im := range impls {
-			if mode == "Collect" && !strings.HasPrefix(im.name, "New") {
-				continue // Collect does not run the runtime's own cleanups
-			}
-			b.Run("mode="+mode+"/impl="+im.name, func(b *testing.B) {
-				var collecting time.Duration
-				for b.Loop() {
-					b.StopTimer()
-					var ran atomic.Int64
-					objs := make([]*node, n)
-					keep := make([]any, n)
-					for i := range objs {
-						objs[i] = &node{a: i}
-						keep[i] = im.hook(objs[i], &ran)
-					}
-					runtime.GC() // no collection left from making them
-					b.StartTimer()
-					objs = nil
-					start := time.Now()
-					if mode == "gc" {
-						runtime.GC()
-					} else {
-						Collect()
-					}
-					collecting += time.Since(start)
-					for ran.Load() < n {
-						// Leave both cores to the cleanup goroutines.
-						time.Sleep(20 * time.Microsecond)
-					}
-					b.StopTimer()
-					runtime.KeepAlive(keep)
-					keep = nil
-					settle()
-					b.StartTimer()
-				}
-				if mode == "gc" {
-					b.ReportMetric(float64(collecting.Microseconds())/1e3/float64(b.N), "gc-ms/op")
-				}
-			})
-		}
+}
+
+// timeDrop gives 1,000,000 new objects their hooks, with the timer
+// stopped, then drops them, and returns the time until the last hook ran
+// and, of that, the time until runtime.GC or, with collect, Collect
+// returned. The timer runs only for the drop.
+func timeDrop(b *testing.B, hook func(*node, *atomic.Int64) any, collect bool) (total, gc time.Duration) {
+	const n = 1_000_000
+	b.StopTimer()
+	var ran atomic.Int64
+	objs := make([]*node, n)
+	keep := make([]any, n)
+	for i := range objs {
+		objs[i] = &node{a: i}
+		keep[i] = hook(objs[i], &ran)
 	}
+	runtime.GC() // no collection left from making them
+	b.StartTimer()
+	objs = nil
+	start := time.Now()
+	if collect {
+		Collect()
+	} else {
+		runtime.GC()
+	}
+	gc = time.Since(start)
+	for ran.Load() < n {
+		// Leave both cores to the cleanup goroutines.
+		time.Sleep(20 * time.Microsecond)
+	}
+	total = time.Since(start)
+	b.StopTimer()
+	runtime.KeepAlive(keep)
+	settle()
+	b.StartTimer()
+	return total, gc
 }
 
 // callbackFloor is the index of BenchmarkCallbacks' floor:RefFunc.
