@@ -228,13 +228,14 @@ func BenchmarkCallbacks(b *testing.B) {
 // the other, the order turning by one each op, so that with a multiple
 // of 3 ops each goes first as often. A drop of the boxed floor before the
 // timed ops grows the heap, which the first drop of a process would
-// otherwise do alone. It reports the time of
-// each drop until its last callback ran (ms/drop, floor-ms/drop for
-// slot24, boxed-ms/drop), the library's ratios (x-floor, x-boxed), and
-// the part of each drop until runtime.GC or Collect returned (gc-ms/drop,
-// floor-gc-ms/drop, boxed-gc-ms/drop). The floors always run their
-// cleanups on the runtime's goroutines; with mode=Collect, the library's
-// drop is Collect's.
+// otherwise do alone.
+//
+// It reports the time of each drop until its last callback ran (ms/drop,
+// floor-ms/drop for slot24, boxed-ms/drop), the library's ratios
+// (x-floor, x-boxed), and the part of each drop until runtime.GC or
+// Collect returned (gc-ms/drop, floor-gc-ms/drop, boxed-gc-ms/drop). The
+// floors always run their cleanups on the runtime's goroutines; with
+// mode=Collect, the library's drop is Collect's.
 func BenchmarkPairedDrops(b *testing.B) {
 	impls := make(map[string]callbackImpl)
 	for _, im := range callbackImpls() {
