@@ -199,9 +199,11 @@ func TestConcurrentNewRefFuncOfOneObject(t *testing.T) {
 		}
 		atOnce(fs...)
 		onlyEntry[*record[node]](t, o)
-		runtime.KeepAlive(o)
+		wp := weak.Make(o)
 		o = nil
-		Collect()
+		if !collectUntilGone(wp) { // atOnce's goroutines may hold it a cycle
+			t.Fatalf("the object outlived %d collections", collectTries)
+		}
 		if n := ran.Load(); n != int64(len(refs)) {
 			t.Fatalf("%d callbacks ran, want %d", n, len(refs))
 		}

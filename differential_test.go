@@ -18,25 +18,15 @@ type world struct {
 	objs []*node
 }
 
-// drop forgets object i and collects until the object is gone. Go does
-// not promise that one collection reclaims every unreachable object: a
-// goroutine that the collector preempts as it scans has its registers
-// and innermost frame scanned conservatively, and a stale pointer there
-// keeps an object through that cycle (see stress.batch). A dropped object
-// that outlives collectTries collections is held by something, and the
-// test fails.
+// drop forgets object i and collects until the object is gone (see
+// collectUntilGone). No sweep of an idle table (a clone) resolves the
+// object while Collect marks.
 func (w *world) drop(t *testing.T, i int) {
 	t.Helper()
 	wp := weak.Make(w.objs[i])
 	w.objs[i] = nil
-	for try := 1; ; try++ {
-		Collect() // no sweep of an idle table (a clone) resolves the object while it marks
-		if wp.Value() == nil {
-			return
-		}
-		if try == collectTries {
-			t.Fatalf("object %d outlived %d collections after it was dropped", i, try)
-		}
+	if !collectUntilGone(wp) {
+		t.Fatalf("object %d outlived %d collections after it was dropped", i, collectTries)
 	}
 }
 

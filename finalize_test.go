@@ -5,6 +5,7 @@ import (
 	"slices"
 	"sync/atomic"
 	"testing"
+	"weak"
 )
 
 func TestFinalizeRunsOnceAfterDeath(t *testing.T) {
@@ -183,14 +184,19 @@ func TestShutdownRunsFinalizersCreatedWhileItRuns(t *testing.T) {
 func TestFinalizeRunsOnceUnderRaces(t *testing.T) {
 	for range 200 {
 		var runs atomic.Int32
-		f := NewFinalize(newNode(1), func(*atomic.Int32) { runs.Add(1) }, &runs)
+		o := newNode(1)
+		wp := weak.Make(o)
+		f := NewFinalize(o, func(*atomic.Int32) { runs.Add(1) }, &runs)
+		o = nil
 		atOnce(
 			func() { f.Call() },
 			func() { Collect() },
 			func() { Shutdown() },
 			func() { f.Detach() },
 		)
-		Collect()
+		if !collectUntilGone(wp) { // atOnce's goroutines may hold it a cycle
+			t.Fatalf("the object outlived %d collections", collectTries)
+		}
 		if n := runs.Load(); n > 1 || (n == 0 && f.Alive()) {
 			t.Fatalf("finalizer ran %d times, alive %v", n, f.Alive())
 		}

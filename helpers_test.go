@@ -9,6 +9,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"weak"
 )
 
 // node is a test object: it holds a pointer and is larger than 16 bytes,
@@ -244,8 +245,31 @@ func sweeperGoroutines() int {
 	return strings.Count(string(buf[:runtime.Stack(buf, true)]), "weakref.sweepPasses(")
 }
 
+// collectUntilGone collects until wp's object is gone, at most
+// collectTries times, and reports whether it went.
+//
+// Go does not promise that one collection reclaims every unreachable
+// object. A goroutine that the collector preempts between two calls has
+// its registers and innermost frame scanned conservatively, and a stale
+// pointer there keeps an object through that cycle. A goroutine of atOnce
+// that has called wg.Done but not yet exited is one: its frames lie where
+// f's were. An object that outlives collectTries collections is held by
+// something, and the caller fails.
+func collectUntilGone[T any](wp weak.Pointer[T]) bool {
+	for range collectTries {
+		Collect()
+		if wp.Value() == nil {
+			return true
+		}
+	}
+	return false
+}
+
 // atOnce runs each of fs on its own goroutine, releases them together,
 // and waits for them all: the races that the concurrency tests provoke.
+// It returns before the goroutines have exited, so a test that then needs
+// an object that they used to be collected must allow for a stale pointer
+// (see collectUntilGone).
 func atOnce(fs ...func()) {
 	var wg sync.WaitGroup
 	start := make(chan struct{})
