@@ -201,7 +201,7 @@ func hookCleanup[K loneHook, T any](obj *T) func() {
 // starts on queued cleanups while it sweeps, some of the hooks' work.
 func BenchmarkCallbacks(b *testing.B) {
 	for _, mode := range []string{"gc", "Collect"} {
-		for _, im := range callbackImpls() {
+		for _, im := range callbackImpls(&nodeFloors) {
 			if mode == "Collect" && !strings.HasPrefix(im.name, "New") {
 				continue // Collect does not run the runtime's own cleanups
 			}
@@ -228,7 +228,8 @@ func BenchmarkCallbacks(b *testing.B) {
 // the other, the order turning by one each op, so that with a multiple
 // of 3 ops each goes first as often. A drop of the boxed floor before the
 // timed ops grows the heap, which the first drop of a process would
-// otherwise do alone.
+// otherwise do alone. The objects are BenchmarkCallbacks' 24-byte nodes
+// (size=24B) or the 16-byte objects of the targets (size=16B).
 //
 // It reports the time of each drop until its last callback ran (ms/drop,
 // floor-ms/drop for slot24, boxed-ms/drop), the library's ratios
@@ -237,36 +238,41 @@ func BenchmarkCallbacks(b *testing.B) {
 // floors always run their cleanups on the runtime's goroutines; with
 // mode=Collect, the library's drop is Collect's.
 func BenchmarkPairedDrops(b *testing.B) {
-	impls := make(map[string]callbackImpl)
-	for _, im := range callbackImpls() {
-		impls[im.name] = im
-	}
-	floors := []callbackImpl{impls["floor:RefFunc+duties+slot24"], impls["floor:RefFunc+duties+boxed"]}
 	for _, mode := range []string{"gc", "Collect"} {
 		for _, name := range []string{"NewRefFunc", "NewFinalize"} {
-			rows := append([]callbackImpl{impls[name]}, floors...)
-			b.Run("mode="+mode+"/impl="+name, func(b *testing.B) {
-				timeDrop(b, floors[1].hook, false)
-				var took, gc [3]time.Duration // the library, slot24, boxed
-				op := 0
-				for b.Loop() {
-					for k := range rows {
-						j := (k + op) % len(rows)
-						d, g := timeDrop(b, rows[j].hook, j == 0 && mode == "Collect")
-						took[j] += d
-						gc[j] += g
-					}
-					op++
-				}
-				for k, unit := range []string{"ms/drop", "floor-ms/drop", "boxed-ms/drop"} {
-					b.ReportMetric(ms(took[k])/float64(b.N), unit)
-					b.ReportMetric(ms(gc[k])/float64(b.N), strings.Replace(unit, "ms", "gc-ms", 1))
-				}
-				b.ReportMetric(float64(took[0])/float64(took[1]), "x-floor")
-				b.ReportMetric(float64(took[0])/float64(took[2]), "x-boxed")
-			})
+			row := "mode=" + mode + "/impl=" + name
+			b.Run(row+"/size=24B", func(b *testing.B) { pairedDrops(b, mode, name, &nodeFloors) })
+			b.Run(row+"/size=16B", func(b *testing.B) { pairedDrops(b, mode, name, &obj16Floors) })
 		}
 	}
+}
+
+// pairedDrops runs BenchmarkPairedDrops' row for the library's impl name
+// on objects of type T.
+func pairedDrops[T any](b *testing.B, mode, name string, f *callbackFloors[T]) {
+	impls := make(map[string]callbackImpl[T])
+	for _, im := range callbackImpls(f) {
+		impls[im.name] = im
+	}
+	rows := []callbackImpl[T]{impls[name], impls["floor:RefFunc+duties+slot24"], impls["floor:RefFunc+duties+boxed"]}
+	timeDrop(b, rows[2].hook, false)
+	var took, gc [3]time.Duration // the library, slot24, boxed
+	op := 0
+	for b.Loop() {
+		for k := range rows {
+			j := (k + op) % len(rows)
+			d, g := timeDrop(b, rows[j].hook, j == 0 && mode == "Collect")
+			took[j] += d
+			gc[j] += g
+		}
+		op++
+	}
+	for k, unit := range []string{"ms/drop", "floor-ms/drop", "boxed-ms/drop"} {
+		b.ReportMetric(ms(took[k])/float64(b.N), unit)
+		b.ReportMetric(ms(gc[k])/float64(b.N), strings.Replace(unit, "ms", "gc-ms", 1))
+	}
+	b.ReportMetric(float64(took[0])/float64(took[1]), "x-floor")
+	b.ReportMetric(float64(took[0])/float64(took[2]), "x-boxed")
 }
 
 // ms returns d in milliseconds.
@@ -275,23 +281,25 @@ func ms(d time.Duration) float64 { return float64(d.Nanoseconds()) / 1e6 }
 // A callbackImpl is a row of BenchmarkCallbacks. Its hook gives o its
 // callback, which adds one to ran, and returns what must stay alive for
 // it to run.
-type callbackImpl struct {
+type callbackImpl[T any] struct {
 	name string
-	hook func(o *node, ran *atomic.Int64) any
+	hook func(o *T, ran *atomic.Int64) any
 }
 
-func callbackImpls() []callbackImpl {
-	return []callbackImpl{
-		{"AddCleanup", func(o *node, ran *atomic.Int64) any {
+// callbackImpls returns BenchmarkCallbacks' rows for objects of type T,
+// whose floor rows use f's indexes.
+func callbackImpls[T any](f *callbackFloors[T]) []callbackImpl[T] {
+	return []callbackImpl[T]{
+		{"AddCleanup", func(o *T, ran *atomic.Int64) any {
 			runtime.AddCleanup(o, func(ran *atomic.Int64) { ran.Add(1) }, ran)
 			return nil
 		}},
 		// The floor for a callback with Python's rule that it runs only
 		// while its weak reference lives: the cleanup resolves a weak
 		// pointer to that reference first.
-		{"AddCleanup+weak", func(o *node, ran *atomic.Int64) any {
-			ref := new(node)
-			runtime.AddCleanup(o, func(wp weak.Pointer[node]) {
+		{"AddCleanup+weak", func(o *T, ran *atomic.Int64) any {
+			ref := new(T)
+			runtime.AddCleanup(o, func(wp weak.Pointer[T]) {
 				if wp.Value() != nil {
 					ran.Add(1)
 				}
@@ -301,29 +309,29 @@ func callbackImpls() []callbackImpl {
 		// The floor for this package's callbacks: the same, plus the
 		// index that finds an object's references (GetWeakRefs, Collect),
 		// which each death updates.
-		{"floor:RefFunc", func(o *node, ran *atomic.Int64) any {
-			return callbackFloor.New(o, func(*floorRef[node]) { ran.Add(1) })
+		{"floor:RefFunc", func(o *T, ran *atomic.Int64) any {
+			return f.hooks.New(o, func(*floorRef[T]) { ran.Add(1) })
 		}},
 		// The same with the duties this package's API gives a callback:
 		// the reference holds it, it runs inside a recover, and a count
 		// that Collect can wait on (see floorDuties).
-		{"floor:RefFunc+duties", func(o *node, ran *atomic.Int64) any {
-			return dutiesFloor.New(o, func(*floorFuncRef[node]) { ran.Add(1) })
+		{"floor:RefFunc+duties", func(o *T, ran *atomic.Int64) any {
+			return f.duties.New(o, func(*floorFuncRef[T]) { ran.Add(1) })
 		}},
 		// The same with the registry's 24-byte slots, which hold an entry
 		// of any type, where the typed floor's hold 16 bytes.
-		{"floor:RefFunc+duties+slot24", func(o *node, ran *atomic.Int64) any {
-			return wideDutiesFloor.New(o, func(*floorFuncRef[node]) { ran.Add(1) })
+		{"floor:RefFunc+duties+slot24", func(o *T, ran *atomic.Int64) any {
+			return f.slot24.New(o, func(*floorFuncRef[T]) { ran.Add(1) })
 		}},
 		// The same with the registry's slots themselves: an interface,
 		// which holds an entry of any type.
-		{"floor:RefFunc+duties+boxed", func(o *node, ran *atomic.Int64) any {
-			return boxedDutiesFloor.New(o, func(*floorFuncRef[node]) { ran.Add(1) })
+		{"floor:RefFunc+duties+boxed", func(o *T, ran *atomic.Int64) any {
+			return f.boxed.New(o, func(*floorFuncRef[T]) { ran.Add(1) })
 		}},
-		{"NewRefFunc", func(o *node, ran *atomic.Int64) any {
-			return NewRefFunc(o, func(*Ref[node]) { ran.Add(1) })
+		{"NewRefFunc", func(o *T, ran *atomic.Int64) any {
+			return NewRefFunc(o, func(*Ref[T]) { ran.Add(1) })
 		}},
-		{"NewFinalize", func(o *node, ran *atomic.Int64) any {
+		{"NewFinalize", func(o *T, ran *atomic.Int64) any {
 			NewFinalize(o, func(ran *atomic.Int64) { ran.Add(1) }, ran)
 			return nil
 		}},
@@ -334,14 +342,14 @@ func callbackImpls() []callbackImpl {
 // stopped, then drops them, and returns the time until the last hook ran
 // and, of that, the time until runtime.GC or, with collect, Collect
 // returned. The timer runs only for the drop.
-func timeDrop(b *testing.B, hook func(*node, *atomic.Int64) any, collect bool) (total, gc time.Duration) {
+func timeDrop[T any](b *testing.B, hook func(*T, *atomic.Int64) any, collect bool) (total, gc time.Duration) {
 	const n = 1_000_000
 	b.StopTimer()
 	var ran atomic.Int64
-	objs := make([]*node, n)
+	objs := make([]*T, n)
 	keep := make([]any, n)
 	for i := range objs {
-		objs[i] = &node{a: i}
+		objs[i] = new(T)
 		keep[i] = hook(objs[i], &ran)
 	}
 	runtime.GC() // no collection left from making them
@@ -366,17 +374,22 @@ func timeDrop(b *testing.B, hook func(*node, *atomic.Int64) any, collect bool) (
 	return total, gc
 }
 
-// callbackFloor is the index of BenchmarkCallbacks' floor:RefFunc.
-var callbackFloor floorHooks[node]
+// callbackFloors are the indexes of BenchmarkCallbacks' floor rows for
+// objects of type T. Each lives as long as the process, as the registry
+// does.
+type callbackFloors[T any] struct {
+	hooks  floorHooks[T]
+	duties floorDuties[T, floorIndexed[floorFuncRef[T], struct{}]]
+	slot24 floorDuties[T, floorIndexed[floorFuncRef[T], uintptr]]
+	boxed  floorDuties[T, floorBoxed[floorFuncRef[T]]]
+}
 
-// dutiesFloor is the index of BenchmarkCallbacks' floor:RefFunc+duties.
-var dutiesFloor floorDuties[node, typedSlot]
-
-// wideDutiesFloor is the index of floor:RefFunc+duties+slot24.
-var wideDutiesFloor floorDuties[node, paddedSlot]
-
-// boxedDutiesFloor is the index of floor:RefFunc+duties+boxed.
-var boxedDutiesFloor floorDuties[node, boxedSlot]
+// The floors of BenchmarkCallbacks' 24-byte nodes, and of
+// BenchmarkPairedDrops' 16-byte objects.
+var (
+	nodeFloors  callbackFloors[node]
+	obj16Floors callbackFloors[obj16]
+)
 
 // The duties floors' entries: typed, with 16-byte slots; padded to the
 // registry's 24; and held in an interface, as the registry holds them.
