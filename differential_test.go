@@ -25,9 +25,7 @@ func (w *world) drop(t *testing.T, i int) {
 	t.Helper()
 	wp := weak.Make(w.objs[i])
 	w.objs[i] = nil
-	if !collectUntilGone(wp) {
-		t.Fatalf("object %d outlived %d collections after it was dropped", i, collectTries)
-	}
+	collectUntilGone(t, wp, fmt.Sprintf("object %d", i))
 }
 
 //go:noinline

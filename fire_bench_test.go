@@ -33,7 +33,7 @@ type fireImpl struct {
 func fireImpls() []fireImpl {
 	return []fireImpl{
 		{"floor:RefFunc+duties", func() func(*node) (any, func()) {
-			return floorFire(new(floorDuties[node, typedSlot]))
+			return floorFire(new(floorDuties[node, typedSlot[node]]))
 		}},
 		{"floor:RefFunc+duties+slot24", slot24Fire},
 		{"floor:RefFunc+duties+boxed", boxedFire},
@@ -56,13 +56,13 @@ func fireImpls() []fireImpl {
 
 // slot24Fire is the hook of the floor with the registry's slot size.
 func slot24Fire() func(*node) (any, func()) {
-	return floorFire(new(floorDuties[node, paddedSlot]))
+	return floorFire(new(floorDuties[node, paddedSlot[node]]))
 }
 
 // boxedFire is the hook of the floor whose slots hold their reference in
 // an interface, as the registry's do.
 func boxedFire() func(*node) (any, func()) {
-	return floorFire(new(floorDuties[node, boxedSlot]))
+	return floorFire(new(floorDuties[node, boxedSlot[node]]))
 }
 
 // floorFire is the hook of a duties floor whose index is m.
@@ -379,9 +379,9 @@ func timeDrop[T any](b *testing.B, hook func(*T, *atomic.Int64) any, collect boo
 // does.
 type callbackFloors[T any] struct {
 	hooks  floorHooks[T]
-	duties floorDuties[T, floorIndexed[floorFuncRef[T], struct{}]]
-	slot24 floorDuties[T, floorIndexed[floorFuncRef[T], uintptr]]
-	boxed  floorDuties[T, floorBoxed[floorFuncRef[T]]]
+	duties floorDuties[T, typedSlot[T]]
+	slot24 floorDuties[T, paddedSlot[T]]
+	boxed  floorDuties[T, boxedSlot[T]]
 }
 
 // The floors of BenchmarkCallbacks' 24-byte nodes, and of
@@ -394,7 +394,7 @@ var (
 // The duties floors' entries: typed, with 16-byte slots; padded to the
 // registry's 24; and held in an interface, as the registry holds them.
 type (
-	typedSlot  = floorIndexed[floorFuncRef[node], struct{}]
-	paddedSlot = floorIndexed[floorFuncRef[node], uintptr]
-	boxedSlot  = floorBoxed[floorFuncRef[node]]
+	typedSlot[T any]  = floorIndexed[floorFuncRef[T], struct{}]
+	paddedSlot[T any] = floorIndexed[floorFuncRef[T], uintptr]
+	boxedSlot[T any]  = floorBoxed[floorFuncRef[T]]
 )

@@ -350,9 +350,9 @@ func TestFloorSlotSizes(t *testing.T) {
 		got  uintptr
 		want uintptr
 	}{
-		{"typed floor", reflect.TypeFor[slot[typedSlot]]().Size(), 16},
-		{"padded floor", reflect.TypeFor[slot[paddedSlot]]().Size(), 24},
-		{"boxed floor", reflect.TypeFor[slot[boxedSlot]]().Size(), 24},
+		{"typed floor", reflect.TypeFor[slot[typedSlot[node]]]().Size(), 16},
+		{"padded floor", reflect.TypeFor[slot[paddedSlot[node]]]().Size(), 24},
+		{"boxed floor", reflect.TypeFor[slot[boxedSlot[node]]]().Size(), 24},
 		{"registry", reflect.TypeFor[slot[regEntry]]().Size(), 24},
 	}
 	for _, s := range sizes {

@@ -245,8 +245,8 @@ func sweeperGoroutines() int {
 	return strings.Count(string(buf[:runtime.Stack(buf, true)]), "weakref.sweepPasses(")
 }
 
-// collectUntilGone collects until wp's object is gone, at most
-// collectTries times, and reports whether it went.
+// collectUntilGone collects until wp's object, which what names, is
+// gone, and fails the test if it outlives collectTries collections.
 //
 // Go does not promise that one collection reclaims every unreachable
 // object. A goroutine that the collector preempts between two calls has
@@ -254,15 +254,16 @@ func sweeperGoroutines() int {
 // pointer there keeps an object through that cycle. A goroutine of atOnce
 // that has called wg.Done but not yet exited is one: its frames lie where
 // f's were. An object that outlives collectTries collections is held by
-// something, and the caller fails.
-func collectUntilGone[T any](wp weak.Pointer[T]) bool {
+// something.
+func collectUntilGone[T any](t *testing.T, wp weak.Pointer[T], what string) {
+	t.Helper()
 	for range collectTries {
 		Collect()
 		if wp.Value() == nil {
-			return true
+			return
 		}
 	}
-	return false
+	t.Fatalf("%s outlived %d collections after it was dropped", what, collectTries)
 }
 
 // atOnce runs each of fs on its own goroutine, releases them together,
